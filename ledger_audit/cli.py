@@ -1,0 +1,120 @@
+"""The `ledger-audit` command line (../shared/spec/README.md, "The command line")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ledger_audit.config import ConfigError, load_config
+from ledger_audit.errors import AuditError
+
+app = typer.Typer(
+    help="ledger-audit: the nightly audit of a prepaid LLM API platform's money and accounts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"ledger-audit: error: {exc}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="folder for the demo landing zone, warehouse and outbox")] = Path("demo"),
+    accounts: Annotated[int, typer.Option(help="accounts to generate")] = 2000,
+    days: Annotated[int, typer.Option(help="days of activity to generate")] = 45,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+) -> None:
+    """Generate a demo landing zone, run the whole nightly job on it and say where everything is."""
+    from ledger_audit.pipeline import run_demo
+
+    try:
+        run_demo(out, accounts=accounts, days=days, seed=seed)
+    except (AuditError, ConfigError) as exc:
+        _fail(exc)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="landing zone folder to write")],
+    accounts: Annotated[int, typer.Option(help="number of background accounts")] = 1000,
+    days: Annotated[int, typer.Option(help="days of activity, ending at --end")] = 30,
+    seed: Annotated[int, typer.Option(help="random seed: same seed, same bytes")] = 1,
+    end: Annotated[str, typer.Option(help="last business date, YYYY-MM-DD")] = "2026-11-20",
+    usage_rows: Annotated[Optional[int], typer.Option(help="approximate usage rows (default: scales with accounts and days)")] = None,
+) -> None:
+    """Write a synthetic landing zone with planted violations of every rule, and their expected list."""
+    from ledger_audit.generate import generate as gen
+
+    try:
+        summary = gen(out, accounts=accounts, days=days, seed=seed, end=_date(end), usage_rows=usage_rows)
+    except AuditError as exc:
+        _fail(exc)
+    typer.echo(summary)
+
+
+@app.command()
+def run(
+    landing: Annotated[Path, typer.Option(help="landing zone: <landing>/<source>/dt=YYYY-MM-DD/<file>")],
+    warehouse: Annotated[Path, typer.Option(help="DuckDB file to publish (its lake and Data Docs go beside it)")],
+    date: Annotated[str, typer.Option(help="business date to run, YYYY-MM-DD")],
+    config: Annotated[Optional[Path], typer.Option(help="TOML settings file")] = None,
+) -> None:
+    """Load what is new up to the business date, validate, audit and publish the marts. Idempotent."""
+    from ledger_audit.pipeline import run_night
+
+    try:
+        summary = run_night(landing, warehouse, _date(date), load_config(config))
+    except (AuditError, ConfigError) as exc:
+        _fail(exc)
+    typer.echo(summary)
+
+
+@app.command()
+def sql(
+    warehouse: Annotated[Path, typer.Option(help="published DuckDB warehouse")],
+    query: Annotated[Optional[str], typer.Argument(help="SQL to run; without it, lists the tables")] = None,
+) -> None:
+    """Ad-hoc SQL on the published warehouse, read-only."""
+    import duckdb
+
+    if not warehouse.exists():
+        _fail(AuditError(f"no warehouse at {warehouse}"))
+    con = duckdb.connect(str(warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    q = query or (
+        "SELECT table_schema AS schema, table_name AS name, table_type AS kind FROM information_schema.tables "
+        "WHERE table_schema IN ('staging', 'intermediate', 'marts') ORDER BY 1, 2"
+    )
+    try:
+        rel = con.sql(q)
+    except duckdb.Error as exc:
+        _fail(AuditError(str(exc).splitlines()[0]))
+    if rel is None:
+        return
+    import polars as pl
+
+    with pl.Config(tbl_rows=200, tbl_cols=30, fmt_str_lengths=80, tbl_width_chars=200):
+        typer.echo(rel.pl())
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

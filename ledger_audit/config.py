@@ -1,0 +1,119 @@
+"""Settings: every threshold of rules.md, with its default built in.
+
+A TOML file may override any of them. Unknown keys and bad values fail loudly, naming the key,
+because a misspelled threshold that is silently ignored would change what the audit flags.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Bucket = Literal["trial", "discount", "cash"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Platform(_Section):
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+
+class Balance(_Section):
+    burn_down: tuple[Bucket, Bucket, Bucket] = ("trial", "discount", "cash")
+    trial_days: int = Field(30, gt=0, description="trial expiry when expires_at is null")
+
+    @field_validator("burn_down")
+    @classmethod
+    def _each_once(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if sorted(v) != ["cash", "discount", "trial"]:
+            raise ValueError("must name trial, discount and cash once each")
+        return v
+
+
+class Rules(_Section):
+    minor_age: int = Field(18, gt=0)
+    multi_account_min_size: int = Field(3, ge=2)
+    trial_new_customer_days: int = Field(30, ge=0)
+    dispute_days: int = Field(30, gt=0)
+    payer_fan_out_min_accounts: int = Field(5, ge=2)
+    payer_fan_out_days: int = Field(30, gt=0)
+    structured_window_hours: int = Field(24, gt=0)
+    structured_min_count: int = Field(5, ge=2)
+    structured_max_single: Decimal = Field(Decimal("10000.00"), gt=0)
+    structured_min_total: Decimal = Field(Decimal("20000.00"), gt=0)
+    rapid_refund_hours: int = Field(72, gt=0)
+    rapid_refund_max_consumed_pct: Decimal = Field(Decimal("5"), ge=0, le=100)
+    content_violations_min: int = Field(3, ge=1)
+    content_violations_days: int = Field(7, gt=0)
+
+
+class Liability(_Section):
+    cap_basis: Literal["paid", "charged"] = "paid"
+
+
+class Identity(_Section):
+    # splink match probability at or above which two accounts are linked by name/birth/address
+    match_probability: float = Field(0.99, gt=0, lt=1)
+
+
+class Email(_Section):
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, gt=0, lt=65536)
+    sender: str = "ledger-audit@localhost"
+    finance_to: tuple[str, ...] = ("finance@localhost",)
+    legal_to: tuple[str, ...] = ("legal@localhost",)
+    oncall_to: tuple[str, ...] = ("oncall@localhost",)
+
+
+class Config(_Section):
+    platform: Platform = Platform()
+    balance: Balance = Balance()
+    rules: Rules = Rules()
+    liability: Liability = Liability()
+    identity: Identity = Identity()
+    email: Email = Email()
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the file and the key."""
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """The built-in defaults, overridden by the TOML file at `path` if given."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ConfigError(f"config file {path}: {key}: {msg}") from exc
+
+
+def rule_params(config: Config) -> dict[str, object]:
+    """Every [rules] and [liability] setting by name, as bound into rule SQL (`$dispute_days`)."""
+    return {**config.rules.model_dump(), **config.liability.model_dump()}

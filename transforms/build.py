@@ -1,0 +1,60 @@
+"""The audit's build, in order, on a connection whose `staging` schema holds the loaded sources.
+
+    staging (views over the lake, made by the loader)
+      -> intermediate: as-of views, the balance engine, identity clusters
+      -> marts: balances, positions, breaks, clusters, caps
+      -> marts.violations: every rule
+
+The CLI's `run`, the Airflow DAG and the tests all call these functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import duckdb
+
+from ledger_audit.db import AuditContext
+
+HERE = Path(__file__).resolve().parent
+
+# Python steps after the as-of views, each a module with build(con, ctx). Order matters:
+# later steps read what earlier ones wrote.
+INTERMEDIATE_STEPS: list[str] = [
+    # "transforms.intermediate.balance",   (issue 3: the balance engine)
+    # "transforms.intermediate.identity",  (issue 4: identity clusters)
+]
+MART_STEPS: list[str] = [
+    # "transforms.marts.balances",         (issue 3)
+    # "transforms.marts.liability",        (issue 4)
+]
+
+
+def build_asof(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
+    """The int_<source> views: every source cut at the run's "now"."""
+    con.execute((HERE / "intermediate" / "int_asof.sql").read_text(encoding="utf-8"))
+
+
+def _run_steps(con, ctx, steps) -> None:
+    for name in steps:
+        importlib.import_module(name).build(con, ctx)
+
+
+def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+    build_asof(con, ctx)
+    _run_steps(con, ctx, INTERMEDIATE_STEPS)
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None) -> None:
+    from transforms.marts.violations import build_violations
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    _run_steps(con, ctx, MART_STEPS)
+    build_violations(con, ctx, previous)
+
+
+def build_all(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None) -> None:
+    build_intermediate(con, ctx)
+    build_marts(con, ctx, previous)

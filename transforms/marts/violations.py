@@ -1,0 +1,65 @@
+"""marts.violations: one row per (rule_id, subject_id), from every rule in transforms/rules.
+
+violation_id is a hash of the rule, the subject, the amount and the evidence, so it stays the
+same on every later run until the data behind the finding changes. first_detected_on is kept
+per (rule_id, subject_id) from the previously published warehouse — the date that subject was
+first flagged by that rule, even if its evidence has changed since; last_seen_on is the run's
+business date. A finding that no longer holds is no longer listed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ledger_audit.db import AuditContext
+from transforms.rules import discover, run_rule
+
+DDL = """
+CREATE OR REPLACE TABLE marts.violations (
+    violation_id VARCHAR NOT NULL,
+    rule_id VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    audience VARCHAR NOT NULL,
+    clause VARCHAR NOT NULL,
+    account_id VARCHAR,
+    subject_type VARCHAR NOT NULL,
+    subject_id VARCHAR NOT NULL,
+    occurred_at TIMESTAMPTZ,
+    amount_at_stake DECIMAL(18, 2) NOT NULL,
+    evidence VARCHAR NOT NULL,
+    first_detected_on DATE NOT NULL,
+    last_seen_on DATE NOT NULL,
+    PRIMARY KEY (rule_id, subject_id)
+)"""
+
+
+def build_violations(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
+                     previous: str | None = None, rules=None) -> None:
+    """Run every rule and write marts.violations. `previous` names a readable table holding the
+    last published violations (e.g. `prev.marts.violations`), or None on a first run."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _all_hits (rule_id VARCHAR, severity VARCHAR, audience VARCHAR,"
+        " clause VARCHAR, account_id VARCHAR, subject_type VARCHAR, subject_id VARCHAR,"
+        " occurred_at TIMESTAMPTZ, amount_at_stake DECIMAL(18, 2), evidence VARCHAR)"
+    )
+    for rule in rules if rules is not None else discover():
+        hits = run_rule(con, rule, ctx)
+        con.execute(
+            f"INSERT INTO _all_hits SELECT $rule_id, $severity, $audience, $clause, * FROM {hits.alias}",
+            {"rule_id": rule.rule_id, "severity": rule.severity, "audience": rule.audience,
+             "clause": rule.clause},
+        )
+    prev = previous or "(SELECT NULL::VARCHAR AS rule_id, NULL::VARCHAR AS subject_id, NULL::DATE AS first_detected_on WHERE false)"
+    con.execute(DDL)
+    con.execute(
+        f"""INSERT INTO marts.violations
+            SELECT md5(concat_ws('|', h.rule_id, h.subject_id, h.amount_at_stake::VARCHAR, h.evidence)),
+                   h.rule_id, h.severity, h.audience, h.clause, h.account_id, h.subject_type,
+                   h.subject_id, h.occurred_at, h.amount_at_stake, h.evidence,
+                   least(coalesce(p.first_detected_on, $d), $d), $d
+            FROM _all_hits h
+            LEFT JOIN {prev} p ON p.rule_id = h.rule_id AND p.subject_id = h.subject_id
+            ORDER BY h.rule_id, h.subject_id""",
+        {"d": ctx.business_date},
+    )
