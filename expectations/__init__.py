@@ -1,0 +1,66 @@
+"""Great Expectations suites for every source and every mart, and the runner the pipeline calls.
+
+    validate_sources(con, [(source, dt), ...], docs_dir) -> warnings   # at load
+    validate_marts(con, ctx, docs_dir) -> warnings                     # after the build
+
+One module per table: `expectations/sources/<source>.py` (derived from the input contract in
+transforms/sources.py, plus that source's own checks) and `expectations/marts/<mart>.py`. Every
+check is marked fail (raises `ledger_audit.errors.ValidationFailed` with one line naming the
+table, partition and expectation; the night stops) or warn (returned, the night goes on).
+Row-level checks run in GX on pandas batches pulled from DuckDB; checks over a whole table
+(uniqueness across partitions, totals, column types) are SQL on DuckDB. Data Docs (GX's site
+plus `sql_checks_*.html`) are written to `docs_dir`. GX is imported only when a call runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+from collections import defaultdict
+
+import duckdb
+
+__all__ = ["validate_marts", "validate_sources"]
+
+
+def validate_sources(
+    con: duckdb.DuckDBPyConnection, partitions: list[tuple[str, dt.date]], docs_dir: pathlib.Path
+) -> list[str]:
+    """Validate the given (source, dt) partitions of staging.<source>, then each such source's
+    whole-table SQL checks. Raises ValidationFailed on a fail-level failure; returns the
+    warn-level ones, one line each."""
+    from expectations import sources
+    from expectations.runner import Run, table_exists
+
+    wanted: dict[str, set] = defaultdict(set)
+    for source, day in partitions:
+        wanted[source].add(day)
+    run = Run(con, pathlib.Path(docs_dir), _params(con), "sources")
+    for source in sorted(wanted):
+        suite = sources.suite(source)
+        if not table_exists(con, suite.table):
+            run._fail_sql(suite, "table present", f"{suite.table} does not exist")
+            continue
+        run.check_table(suite, sorted(wanted[source]))
+    return run.finish()
+
+
+def validate_marts(con: duckdb.DuckDBPyConnection, ctx, docs_dir: pathlib.Path) -> list[str]:
+    """Validate every table of schema marts that has a suite and exists on `con` (the others
+    are not built yet and are skipped). Raises ValidationFailed / returns warnings as above."""
+    from expectations import marts
+    from expectations.runner import Run, table_exists
+
+    run = Run(con, pathlib.Path(docs_dir), {**_params(con), **ctx.params()}, "marts")
+    for suite in marts.all_suites().values():
+        if table_exists(con, suite.table):
+            run.check_table(suite)
+    return run.finish()
+
+
+def _params(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """$business_date, $now and $tz from the connection's variables (ledger_audit.db.prepare)."""
+    row = con.execute(
+        "SELECT getvariable('business_date'), getvariable('now'), getvariable('tz')"
+    ).fetchone()
+    return {k: v for k, v in zip(("business_date", "now", "tz"), row) if v is not None}

@@ -1,0 +1,59 @@
+"""marts.liability_caps: one row per claim (rules.md §2 "The liability cap", Zhipu §9.5).
+
+Fail: claim_id, account_id, model present; cap, eligible, paid_before, payable not negative;
+payable <= eligible; claim_id unique (SQL); money columns DECIMAL.
+Warn: payable = max(0, min(eligible, cap - paid_before)).
+"""
+
+from expectations.base import FAIL, GX_FAIL, GX_WARN, TableSuite, gx_expectations, key_unique
+
+MONEY = ("cap", "eligible", "paid_before", "payable")
+COLUMNS = (
+    "claim_id",
+    "account_id",
+    "model",
+    "cap_basis",
+    "cap",
+    "eligible",
+    "paid_before",
+    "payable",
+    "reason",
+)
+DERIVED = {
+    "payable__vs_formula": "payable - greatest(0, least(eligible, cap - paid_before))",
+}
+
+
+def build() -> list:
+    gxe = gx_expectations()
+    return [
+        *[
+            gxe.ExpectColumnValuesToNotBeNull(column=c, severity=GX_FAIL)
+            for c in ("claim_id", "account_id", "model")
+        ],
+        *[
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, severity=GX_FAIL)
+            for c in MONEY
+        ],
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="eligible",
+            column_B="payable",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            severity=GX_FAIL,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="payable__vs_formula", min_value=0, max_value=0, severity=GX_WARN
+        ),
+    ]
+
+
+SUITE = TableSuite(
+    table="marts.liability_caps",
+    build=build,
+    derived=DERIVED,
+    columns=COLUMNS,
+    money_columns=MONEY,
+    grain="one row per claim",
+    sql_checks=(key_unique("marts.liability_caps", ("claim_id",), None, FAIL),),
+)

@@ -1,0 +1,476 @@
+"""The expectation suites and their runner (expectations/): what passes, what stops the night
+(ValidationFailed, one line naming table, partition and expectation) and what is only reported.
+
+Inputs are a few hand-written rows in the in-memory staging tables of conftest's `db`, and mart
+tables created here with the contract's columns. Expected messages are written from the brief.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from expectations import validate_marts, validate_sources
+from ledger_audit.errors import ValidationFailed
+
+D20 = dt.date(2026, 11, 20)
+D19 = dt.date(2026, 11, 19)
+
+
+def usage_row(request_id: str, **over) -> dict:
+    row = {
+        "request_id": request_id,
+        "account_id": "a1",
+        "api_key_id": "k1",
+        "model": "glm-4",
+        "started_at": "2026-11-20T10:00:00+08:00",
+        "input_tokens": 100,
+        "output_tokens": 20,
+        "amount": "0.123456",
+        "cash_amount": "0.100000",
+        "trial_amount": "0.023456",
+        "discount_amount": "0",
+        "unpaid_amount": None,
+    }
+    row.update(over)
+    return row
+
+
+def move_to(db, source: str, key: str, value: str, day: dt.date) -> None:
+    """Put one staged row in partition `day` (the fixture stages every row at the run's date)."""
+    db.con.execute(f"UPDATE staging.{source} SET _dt = $d WHERE {key} = $v", {"d": day, "v": value})
+
+
+# ---- sources ----------------------------------------------------------------------------------
+
+
+def test_clean_partition_passes(db, tmp_path):
+    db.add("usage", usage_row("r1"), usage_row("r2", unpaid_amount="0"))
+    db.add(
+        "invoices",
+        {
+            "invoice_id": "i1",
+            "account_id": "a1",
+            "issued_at": "2026-11-20T12:00:00+08:00",
+            "amount": "10.00",
+            "title_type": "enterprise",
+            "buyer_name": "ACME",
+            "buyer_tax_id": "91310000X",
+            "status": "issued",
+        },
+    )
+
+    result = validate_sources(db.con, [("usage", D20), ("invoices", D20)], tmp_path)
+
+    assert result == []
+
+
+def test_null_required_value_fails_naming_source_partition_and_expectation(db, tmp_path):
+    db.add("usage", usage_row("r1"), usage_row("r2", api_key_id=None))
+
+    with pytest.raises(ValidationFailed) as err:
+        validate_sources(db.con, [("usage", D20)], tmp_path)
+
+    assert str(err.value).startswith(
+        "usage dt=2026-11-20: expect_column_values_to_not_be_null(api_key_id) failed on 1 rows"
+    )
+    assert "\n" not in str(err.value)
+
+
+def test_failure_in_a_batch_of_partitions_names_the_partition_it_is_in(db, tmp_path):
+    db.add("usage", usage_row("r1"), usage_row("r2", input_tokens=-5), usage_row("r3"))
+    move_to(db, "usage", "request_id", "r1", D19)
+    move_to(db, "usage", "request_id", "r3", dt.date(2026, 11, 18))
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^usage dt=2026-11-20: "
+        r"expect_column_values_to_be_between\(input_tokens\) failed on 1 rows",
+    ):
+        validate_sources(
+            db.con, [("usage", D19), ("usage", D20), ("usage", dt.date(2026, 11, 18))], tmp_path
+        )
+
+
+def test_warn_level_problem_is_returned_not_raised(db, tmp_path):
+    db.add(
+        "invoices",
+        {
+            "invoice_id": "i1",
+            "account_id": "a1",
+            "issued_at": "2026-11-20T12:00:00+08:00",
+            "amount": "10.00",
+            "title_type": "enterprise",
+            "buyer_name": "ACME",
+            "buyer_tax_id": None,
+            "status": "issued",
+        },
+    )
+    db.add("usage", usage_row("r1", amount="1.000000"))  # parts sum to 0.123456, not 1
+
+    result = validate_sources(db.con, [("invoices", D20), ("usage", D20)], tmp_path)
+
+    assert [line.split(" failed")[0] for line in result] == [
+        (
+            "invoices dt=2026-11-20: expect_column_values_to_not_be_null(buyer_tax_id where "
+            "title_type == enterprise)"
+        ),
+        (
+            "usage dt=2026-11-20: expect_multicolumn_sum_to_equal(cash_amount, trial_amount, "
+            "discount_amount, unpaid_amount__or_0, amount__negated)"
+        ),
+    ]
+
+
+def test_duplicate_key_across_two_partitions_fails_the_sql_check(db, tmp_path):
+    db.add("usage", usage_row("r1"), usage_row("r1"))
+    db.con.execute("UPDATE staging.usage SET _dt = $d WHERE _row = 1", {"d": D19})
+
+    # only the new partition is validated with GX; uniqueness reads the whole table
+    with pytest.raises(ValidationFailed) as err:
+        validate_sources(db.con, [("usage", D20)], tmp_path)
+
+    assert str(err.value) == (
+        "usage: (request_id) unique across staging.usage failed: "
+        "1 offending rows, e.g. request_id=r1 x2 in dt=2026-11-19, 2026-11-20"
+    )
+
+
+def test_data_docs_index_is_written_and_links_the_sql_checks(db, tmp_path):
+    db.add("usage", usage_row("r1"))
+
+    validate_sources(db.con, [("usage", D20)], tmp_path / "docs")
+
+    index = (tmp_path / "docs" / "index.html").read_text(encoding="utf-8")
+    assert "staging.usage" in index
+    assert "sql_checks_sources.html" in index
+    assert "passed" in (tmp_path / "docs" / "sql_checks_sources.html").read_text(encoding="utf-8")
+
+
+# ---- marts ------------------------------------------------------------------------------------
+
+BALANCE_COLUMNS = (
+    "cash_credited",
+    "cash_consumed",
+    "cash_refunded",
+    "unconsumed_cash",
+    "trial_credited",
+    "trial_consumed",
+    "trial_expired",
+    "discount_credited",
+    "discount_consumed",
+    "discount_expired",
+    "invoiced",
+    "over_invoiced",
+    "refundable_now",
+    "invoiceable_now",
+    "uncovered",
+)
+
+
+def make_mart(db, name: str, columns: dict[str, str], *rows: tuple) -> None:
+    db.con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    db.con.execute(
+        f"CREATE TABLE marts.{name} ({', '.join(f'{c} {t}' for c, t in columns.items())})"
+    )
+    for row in rows:
+        db.con.execute(
+            f"INSERT INTO marts.{name} VALUES ({', '.join('?' for _ in row)})", list(row)
+        )
+
+
+def balances(db, *rows: dict, money_type: str = "DECIMAL(18, 6)") -> None:
+    cols = {
+        "account_id": "VARCHAR",
+        "business_date": "DATE",
+        **{c: money_type for c in BALANCE_COLUMNS},
+    }
+    make_mart(
+        db,
+        "account_balances",
+        cols,
+        *[(r["account_id"], D20, *[r.get(c, "0") for c in BALANCE_COLUMNS]) for r in rows],
+    )
+
+
+# a1 paid 10, used 0.123456 of which 0.1 cash and 0.023456 trial (of a 5 trial grant)
+A1 = {
+    "account_id": "a1",
+    "cash_credited": "10",
+    "cash_consumed": "0.1",
+    "unconsumed_cash": "9.9",
+    "trial_credited": "5",
+    "trial_consumed": "0.023456",
+    "refundable_now": "9.9",
+    "invoiceable_now": "0.1",
+}
+
+
+def test_clean_marts_pass(db, tmp_path):
+    db.add("usage", usage_row("r1"))
+    balances(db, A1)
+    make_mart(
+        db,
+        "load_audit",
+        {
+            "source": "VARCHAR",
+            "dt": "DATE",
+            "file": "VARCHAR",
+            "rows_read": "BIGINT",
+            "rows_loaded": "BIGINT",
+            "rows_duplicate": "BIGINT",
+            "rows_quarantined": "BIGINT",
+            "sha256": "VARCHAR",
+            "loaded_at": "TIMESTAMPTZ",
+        },
+        (
+            "usage",
+            D20,
+            "usage/dt=2026-11-20/a.csv",
+            3,
+            1,
+            1,
+            1,
+            "ab" * 32,
+            dt.datetime.now(dt.UTC),
+        ),
+    )
+
+    assert validate_marts(db.con, db.ctx, tmp_path) == []
+
+
+def test_mart_with_a_double_money_column_fails(db, tmp_path):
+    make_mart(
+        db,
+        "topup_positions",
+        {
+            "topup_id": "VARCHAR",
+            "account_id": "VARCHAR",
+            "amount": "DECIMAL(18, 2)",
+            "cash_consumed": "DECIMAL(18, 6)",
+            "discount_used": "DECIMAL(18, 6)",
+            "refunded": "DECIMAL(18, 2)",
+            "refundable_now": "DOUBLE",
+        },
+        ("t1", "a1", "10.00", "1", "0", "0", 9.0),
+    )
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^marts.topup_positions: money columns are exact "
+        r"DECIMAL, not float failed: refundable_now is DOUBLE",
+    ):
+        validate_marts(db.con, db.ctx, tmp_path)
+
+
+def test_load_audit_row_that_does_not_add_up_fails(db, tmp_path):
+    make_mart(
+        db,
+        "load_audit",
+        {
+            "source": "VARCHAR",
+            "dt": "DATE",
+            "file": "VARCHAR",
+            "rows_read": "BIGINT",
+            "rows_loaded": "BIGINT",
+            "rows_duplicate": "BIGINT",
+            "rows_quarantined": "BIGINT",
+            "sha256": "VARCHAR",
+            "loaded_at": "TIMESTAMPTZ",
+        },
+        ("usage", D19, "usage/dt=2026-11-19/a.csv", 3, 3, 0, 0, "ab" * 32, None),
+        ("usage", D20, "usage/dt=2026-11-20/a.csv", 5, 3, 1, 0, "ab" * 32, None),
+    )
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^marts.load_audit dt=2026-11-20: "
+        r"expect_multicolumn_sum_to_equal\(rows_loaded, rows_duplicate, "
+        r"rows_quarantined, rows_read__negated\) failed on 1 rows",
+    ):
+        validate_marts(db.con, db.ctx, tmp_path)
+
+
+def test_unconsumed_cash_that_does_not_reconcile_fails(db, tmp_path):
+    db.add("usage", usage_row("r1"))
+    balances(db, {**A1, "unconsumed_cash": "9.8", "refundable_now": "9.8"})
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^marts.account_balances business_date=2026-11-20: "
+        r"expect_column_values_to_be_between\(cash__left_minus_unconsumed\) "
+        r"failed on 1 rows \(e.g. 0.1",
+    ):
+        validate_marts(db.con, db.ctx, tmp_path)
+
+
+def test_recomputed_parts_that_miss_usage_fail(db, tmp_path):
+    db.add("usage", usage_row("r1"), usage_row("r2"))  # 2 x 0.123456 used; balances show one
+    balances(db, A1)
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^marts.account_balances: per account on the run's "
+        r"date: .* failed: 1 offending rows, e.g. a1: recomputed parts 0.123456 "
+        r"<> usage 0.246912",
+    ):
+        validate_marts(db.con, db.ctx, tmp_path)
+
+
+def test_violations_checks(db, tmp_path):
+    cols = {
+        "violation_id": "VARCHAR",
+        "rule_id": "VARCHAR",
+        "severity": "VARCHAR",
+        "clause": "VARCHAR",
+        "account_id": "VARCHAR",
+        "subject_type": "VARCHAR",
+        "subject_id": "VARCHAR",
+        "occurred_at": "TIMESTAMPTZ",
+        "amount_at_stake": "DECIMAL(18, 2)",
+        "evidence": "VARCHAR",
+        "first_detected_on": "DATE",
+        "last_seen_on": "DATE",
+    }
+    ok = (
+        "v1",
+        "R1",
+        "violation",
+        "§1",
+        "a1",
+        "topup",
+        "t1",
+        None,
+        "1.00",
+        json.dumps({"topup_id": "t1"}),
+        D19,
+        D20,
+    )
+    bad = ("v2", "R1", "severe", "§1", "a1", "topup", "t2", None, "1.00", "{not json", D20, D20)
+    make_mart(db, "violations", cols, ok, bad)
+
+    with pytest.raises(ValidationFailed) as err:
+        validate_marts(db.con, db.ctx, tmp_path)
+
+    assert str(err.value).startswith(
+        "marts.violations: expect_column_values_to_be_in_set(severity) "
+        "failed on 1 rows (e.g. severe) (and 1 more fail-level"
+    )
+
+
+def test_earlier_business_dates_are_checked_by_the_sql_sweep(db, tmp_path):
+    db.add("usage", usage_row("r1"))
+    balances(db, A1)
+    bad = {**A1, "trial_consumed": "4", "trial_expired": "2"}  # 5 credited, 6 used or expired
+    make_bal_row(db, bad, D19)
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^marts.account_balances business_date=2026-11-19: "
+        r"expect_column_values_to_be_between\(trial__left\) failed on 1 rows",
+    ):
+        validate_marts(db.con, db.ctx, tmp_path)
+
+
+def make_bal_row(db, row: dict, day: dt.date) -> None:
+    values = [row["account_id"], day, *[row.get(c, "0") for c in BALANCE_COLUMNS]]
+    db.con.execute(
+        f"INSERT INTO marts.account_balances VALUES ({', '.join('?' for _ in values)})", values
+    )
+
+
+def test_sql_sweep_flags_what_gx_flags(db, tmp_path):
+    """The same suite run by GX (the run's date) and as SQL (earlier dates) finds the same."""
+    from expectations.marts import suite
+    from expectations.runner import Run
+
+    rows = [
+        {**A1, "account_id": "cash_off", "unconsumed_cash": "9.8", "refundable_now": "9.8"},
+        {**A1, "account_id": "trial_over", "trial_expired": "5"},
+        {**A1, "account_id": "refund_over", "refundable_now": "10"},
+        {
+            **A1,
+            "account_id": "neg_cash",
+            "cash_refunded": "20",
+            "unconsumed_cash": "-10.1",
+            "refundable_now": "0",
+        },
+        {**A1, "account_id": "bad_formula", "invoiceable_now": "0"},
+        {**A1, "account_id": "negative", "uncovered": "-1"},
+        {**A1, "account_id": None},
+    ]
+    balances(db, *rows)
+    for row in rows:
+        make_bal_row(db, row, D19)
+    run = Run(db.con, tmp_path, {**db.ctx.params()}, "test")
+
+    run.check_table(suite("account_balances"))
+
+    def found(day):
+        return sorted(
+            (f.level, f.what.split(" (e.g.")[0])
+            for f in run.findings
+            if f.where == f"marts.account_balances business_date={day}"
+        )
+
+    # neg_cash holds: 10 - 0.1 - 20 = -10.1 and refundable 0 <= max(0, -10.1)
+    expected = sorted(
+        [
+            ("fail", "expect_column_values_to_not_be_null(account_id) failed on 1 rows"),
+            (
+                "fail",
+                "expect_column_values_to_be_between(cash__left_minus_unconsumed) failed on 1 rows",
+            ),
+            ("fail", "expect_column_values_to_be_between(trial__left) failed on 1 rows"),
+            (
+                "fail",
+                (
+                    "expect_column_pair_values_a_to_be_greater_than_b(unconsumed_cash__floor_0, "
+                    "refundable_now) failed on 1 rows"
+                ),
+            ),
+            (
+                "warn",
+                "expect_column_values_to_be_between(refundable_now__vs_formula) failed on 1 rows",
+            ),
+            (
+                "warn",
+                "expect_column_values_to_be_between(invoiceable_now__vs_formula) failed on 1 rows",
+            ),
+            ("warn", "expect_column_values_to_be_between(uncovered) failed on 1 rows"),
+        ]
+    )
+    assert found(D20) == expected
+    assert found(D19) == expected
+
+
+# ---- the suites cover the contract ------------------------------------------------------------
+
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "spec" / "data-contract.md"
+
+
+def test_every_source_has_a_suite_module_derived_from_the_contract():
+    from expectations import sources
+    from transforms.sources import SOURCES
+
+    for name, src in SOURCES.items():
+        suite = sources.suite(name)
+        assert suite.table == f"staging.{name}"
+        assert set(src.required) <= set(suite.columns)
+
+
+def test_every_published_mart_has_a_suite_with_the_contract_columns():
+    from expectations import marts
+
+    text = CONTRACT.read_text(encoding="utf-8")
+    published = dict(re.findall(r"^\| `marts\.(\w+)` \| [^|]+ \| ([^|]+) \|$", text, re.MULTILINE))
+    assert len(published) == 8
+
+    for name, columns in published.items():
+        # "evidence (JSON text)", "links (JSON text: signal, other account, weight)"
+        contract = [c.strip() for c in re.sub(r"\([^)]*\)", "", columns).split(",")]
+        assert list(marts.suite(name).columns) == contract, name
