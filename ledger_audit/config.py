@@ -68,8 +68,10 @@ class Liability(_Section):
 
 
 class Identity(_Section):
-    # splink match probability at or above which two accounts are linked by name/birth/address
-    match_probability: float = Field(0.99, gt=0, lt=1)
+    # splink match probability at or above which two accounts are linked by name/birth/address.
+    # 0.9: on FEBRL3 every threshold from 0.5 to 0.99 gives precision 1.0 and recall >= 0.997
+    # (0.999 drops recall to 0.980); 0.9 sits inside that plateau, not at its edge.
+    match_probability: float = Field(0.9, gt=0, lt=1)
 
 
 class Email(_Section):
