@@ -32,6 +32,19 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
+def _crash(exc: Exception) -> None:
+    """An error the code did not foresee: still one line (the published warehouse is unchanged);
+    LEDGER_AUDIT_DEBUG=1 shows the traceback."""
+    import os
+
+    if os.environ.get("LEDGER_AUDIT_DEBUG"):
+        raise exc
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    typer.echo(f"ledger-audit: error: {type(exc).__name__}: {first} "
+               "(set LEDGER_AUDIT_DEBUG=1 for the traceback)", err=True)
+    raise typer.Exit(1)
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="folder for the demo landing zone, warehouse and outbox")] = Path("demo"),
@@ -46,6 +59,8 @@ def demo(
         run_demo(out, accounts=accounts, days=days, seed=seed)
     except (AuditError, ConfigError) as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
+        _crash(exc)
 
 
 @app.command()
@@ -75,12 +90,16 @@ def run(
     config: Annotated[Optional[Path], typer.Option(help="TOML settings file")] = None,
 ) -> None:
     """Load what is new up to the business date, validate, audit and publish the marts. Idempotent."""
-    from ledger_audit.pipeline import run_night
+    from ledger_audit.pipeline import rich_progress, run_night
 
+    business_date = _date(date)
     try:
-        summary = run_night(landing, warehouse, _date(date), load_config(config))
+        with rich_progress(enabled=sys.stderr.isatty()) as progress:
+            summary = run_night(landing, warehouse, business_date, load_config(config), progress=progress)
     except (AuditError, ConfigError) as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
+        _crash(exc)
     typer.echo(summary)
 
 
@@ -94,22 +113,24 @@ def sql(
 
     if not warehouse.exists():
         _fail(AuditError(f"no warehouse at {warehouse}"))
-    con = duckdb.connect(str(warehouse), read_only=True)
-    con.execute("SET TimeZone = 'UTC'")
     q = query or (
         "SELECT table_schema AS schema, table_name AS name, table_type AS kind FROM information_schema.tables "
         "WHERE table_schema IN ('staging', 'intermediate', 'marts') ORDER BY 1, 2"
     )
-    try:
-        rel = con.sql(q)
-    except duckdb.Error as exc:
-        _fail(AuditError(str(exc).splitlines()[0]))
-    if rel is None:
-        return
     import polars as pl
 
+    try:
+        # read-only: the nightly job publishes by replacing the file, never by writing into it
+        con = duckdb.connect(str(warehouse), read_only=True)
+        con.execute("SET TimeZone = 'UTC'")
+        rel = con.sql(q)
+        frame = rel.pl() if rel is not None else None  # a SELECT runs here, lazily
+    except duckdb.Error as exc:
+        _fail(AuditError(str(exc).strip().splitlines()[0]))
+    if frame is None:
+        return
     with pl.Config(tbl_rows=200, tbl_cols=30, fmt_str_lengths=80, tbl_width_chars=200):
-        typer.echo(rel.pl())
+        typer.echo(frame)
 
 
 def main() -> None:  # pragma: no cover
