@@ -1,20 +1,20 @@
 -- Exact-money helpers, created on every connection (ledger_audit/db.py).
 -- DuckDB's round() is half away from zero and DECIMAL / DECIMAL is DOUBLE: never use either
 -- on money. These round half-even (banker's rounding, rules.md §5) by integer arithmetic.
-CREATE OR REPLACE MACRO round_half_even_2(x) AS (
+CREATE OR REPLACE TEMP MACRO round_half_even_2(x) AS (
     (floor(x * 100)
      + CASE WHEN x * 100 - floor(x * 100) > 0.5 THEN 1
             WHEN x * 100 - floor(x * 100) = 0.5 AND floor(x * 100) % 2 <> 0 THEN 1
             ELSE 0 END)::DECIMAL(38, 0) * 0.01
 )::DECIMAL(18, 2);
-CREATE OR REPLACE MACRO round_half_even_6(x) AS (
+CREATE OR REPLACE TEMP MACRO round_half_even_6(x) AS (
     (floor(x * 1000000)
      + CASE WHEN x * 1000000 - floor(x * 1000000) > 0.5 THEN 1
             WHEN x * 1000000 - floor(x * 1000000) = 0.5 AND floor(x * 1000000) % 2 <> 0 THEN 1
             ELSE 0 END)::DECIMAL(38, 0) * 0.000001
 )::DECIMAL(18, 6);
 -- money <-> integer micro-yuan (the balance engine computes in integers)
-CREATE OR REPLACE MACRO to_micro(x) AS (x * 1000000)::HUGEINT::BIGINT;
-CREATE OR REPLACE MACRO from_micro(n) AS (n::DECIMAL(38, 0) * 0.000001)::DECIMAL(18, 6);
+CREATE OR REPLACE TEMP MACRO to_micro(x) AS (x * 1000000)::HUGEINT::BIGINT;
+CREATE OR REPLACE TEMP MACRO from_micro(n) AS (n::DECIMAL(38, 0) * 0.000001)::DECIMAL(18, 6);
 -- the business date of an instant, in the platform time zone
-CREATE OR REPLACE MACRO biz_date(ts) AS (ts AT TIME ZONE getvariable('tz'))::DATE;
+CREATE OR REPLACE TEMP MACRO biz_date(ts) AS (ts AT TIME ZONE getvariable('tz'))::DATE;
