@@ -1,0 +1,46 @@
+"""
+### ledger_audit_nightly
+
+The nightly audit of one business date: **load → validate → audit → publish**, the same
+`ledger_audit.pipeline` functions as `ledger-audit run`.
+
+- **Business date**: the day the run's data interval covers in the platform time zone
+  (Asia/Shanghai); the run starts when that day closes. A manual run may name it with the
+  `business_date` param (YYYY-MM-DD).
+- **Publishes** the asset `ledger_audit_warehouse` (extra: business date, warehouse path) so
+  report DAGs can be data-aware. The published warehouse changes only in `publish`, atomically:
+  a failed night leaves it as it was, and clearing a day re-runs it safely.
+- **One run at a time**; backfill with `--max-active-runs 1`.
+- Where data lives, on-call address: Airflow Variables `ledger_audit_*` (docs/airflow.md).
+- Retries with back-off on every task; on-call is e-mailed on each retry and failure
+  through the `smtp_default` connection.
+"""
+
+from airflow.sdk import dag, get_current_context, task
+
+from ledger_audit.airflow_support import WAREHOUSE_ASSET, dag_kwargs, run_step
+
+
+@dag(**dag_kwargs(doc_md=__doc__))
+def ledger_audit_nightly():
+    @task
+    def load():
+        return run_step("load", get_current_context())
+
+    @task
+    def validate():
+        return run_step("validate", get_current_context())
+
+    @task
+    def audit():
+        return run_step("audit", get_current_context())
+
+    @task(outlets=[WAREHOUSE_ASSET])
+    def publish():
+        return run_step("publish", get_current_context())
+
+    load() >> validate() >> audit() >> publish()
+    # build_reports >> send join after publish when the report packs land (docs/airflow.md).
+
+
+ledger_audit_nightly()
