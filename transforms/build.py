@@ -22,12 +22,13 @@ HERE = Path(__file__).resolve().parent
 # Python steps after the as-of views, each a module with build(con, ctx). Order matters:
 # later steps read what earlier ones wrote.
 INTERMEDIATE_STEPS: list[str] = [
-    # "transforms.intermediate.balance",   (issue 3: the balance engine)
-    # "transforms.intermediate.identity",  (issue 4: identity clusters)
+    "transforms.intermediate.balance",     # issue 3: the balance engine
+    "transforms.intermediate.identity",    # issue 4: identity clusters
 ]
 MART_STEPS: list[str] = [
-    # "transforms.marts.balances",         (issue 3)
-    # "transforms.marts.liability",        (issue 4)
+    "transforms.marts.balances",           # issue 3
+    "transforms.marts.identity_clusters",  # issue 4
+    "transforms.marts.liability",          # issue 4
 ]
 
 

@@ -1,0 +1,40 @@
+-- rule_id: RATING_MISMATCH
+-- severity: break
+-- clause: Zhipu Service Agreement §3.2 — billing must be accurate: what the platform charges for the usage it records must equal that usage at the price in force
+-- audience: finance
+-- Flags each account, model and business date whose Σ charged amount differs from the Σ of the
+-- calls re-rated at the price in force at started_at: per call input_tokens × input_price_per_1k
+-- / 1000 + output_tokens × output_price_per_1k / 1000, the call's total rounded once half-even
+-- to 6 decimals; no price in force re-rates to 0 (rules.md §6 "Prices").
+-- Exists because a charge the price list does not support is a billing error the user may contest.
+-- Computed in integers: tokens × price in micro-yuan per 1k tokens is the charge in 1e-9 yuan,
+-- rounded half-even to micro-yuan (exactly the decimal definition, much faster on 10M rows;
+-- BIGINT overflow, past 9.2e18, fails the run loudly rather than wrapping).
+WITH rated AS (
+    SELECT u.account_id, u.model, u.business_date, u.started_at, u.amount,
+           coalesce(u.input_tokens * to_micro(p.input_price_per_1k)
+                    + u.output_tokens * to_micro(p.output_price_per_1k), 0) AS nano
+    FROM int_usage u
+    LEFT JOIN int_prices p
+           ON p.model = u.model AND u.started_at >= p.effective_from
+          AND (p.effective_to IS NULL OR u.started_at < p.effective_to)
+),
+day AS (
+    SELECT account_id, model, business_date, min(started_at) AS first_call, count(*) AS calls,
+           sum(amount) AS charged,
+           from_micro(sum(nano // 1000 + CASE WHEN nano % 1000 > 500
+                                               OR (nano % 1000 = 500 AND (nano // 1000) % 2 = 1)
+                                              THEN 1 ELSE 0 END)) AS rerated
+    FROM rated
+    GROUP BY account_id, model, business_date
+)
+SELECT account_id,
+       'account-model-date' AS subject_type,
+       account_id || '|' || model || '|' || strftime(business_date, '%Y-%m-%d') AS subject_id,
+       first_call AS occurred_at,
+       abs(charged - rerated) AS amount_at_stake,
+       json_object('account_id', account_id, 'model', model, 'business_date', business_date,
+                   'calls', calls, 'charged', charged, 'rerated', rerated,
+                   'difference', charged - rerated) AS evidence
+FROM day
+WHERE charged <> rerated
