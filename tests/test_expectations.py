@@ -96,6 +96,24 @@ def test_failure_in_a_batch_of_partitions_names_the_partition_it_is_in(db, tmp_p
         )
 
 
+def test_partitions_beyond_the_gx_row_cap_are_still_checked_row_by_row_in_sql(
+    db, tmp_path, monkeypatch
+):
+    # A first load of many partitions: GX sees the newest ones up to the cap, the older ones
+    # get the same expectations as SQL. A bad row in an older partition still stops the night.
+    import expectations.runner
+
+    monkeypatch.setattr(expectations.runner, "GX_ROW_CAP", 1)
+    db.add("usage", usage_row("r1", input_tokens=-5), usage_row("r2"))
+    move_to(db, "usage", "request_id", "r1", D19)
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^usage dt=2026-11-19: expect_column_values_to_be_between\(input_tokens\) failed on 1 rows",
+    ):
+        validate_sources(db.con, [("usage", D19), ("usage", D20)], tmp_path)
+
+
 def test_warn_level_problem_is_returned_not_raised(db, tmp_path):
     db.add(
         "invoices",
