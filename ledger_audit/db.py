@@ -55,6 +55,7 @@ class AuditContext:
 def prepare(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> duckdb.DuckDBPyConnection:
     """Set UTC, the run's variables and the money macros on a connection."""
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET memory_limit = $m", {"m": ctx.config.duckdb.memory_limit})
     con.execute("SET VARIABLE tz = $tz", {"tz": ctx.tz})
     con.execute("SET VARIABLE now = $now::TIMESTAMPTZ", {"now": ctx.now})
     con.execute("SET VARIABLE business_date = $d::DATE", {"d": ctx.business_date})
