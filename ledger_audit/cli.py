@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -70,7 +70,7 @@ def generate(
     days: Annotated[int, typer.Option(help="days of activity, ending at --end")] = 30,
     seed: Annotated[int, typer.Option(help="random seed: same seed, same bytes")] = 1,
     end: Annotated[str, typer.Option(help="last business date, YYYY-MM-DD")] = "2026-11-20",
-    usage_rows: Annotated[Optional[int], typer.Option(help="approximate usage rows (default: scales with accounts and days)")] = None,
+    usage_rows: Annotated[int | None, typer.Option(help="approximate usage rows (default: scales with accounts and days)")] = None,
 ) -> None:
     """Write a synthetic landing zone with planted violations of every rule, and their expected list."""
     from ledger_audit.generate import generate as gen
@@ -87,7 +87,7 @@ def run(
     landing: Annotated[Path, typer.Option(help="landing zone: <landing>/<source>/dt=YYYY-MM-DD/<file>")],
     warehouse: Annotated[Path, typer.Option(help="DuckDB file to publish (its lake and Data Docs go beside it)")],
     date: Annotated[str, typer.Option(help="business date to run, YYYY-MM-DD")],
-    config: Annotated[Optional[Path], typer.Option(help="TOML settings file")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML settings file")] = None,
 ) -> None:
     """Load what is new up to the business date, validate, audit and publish the marts. Idempotent."""
     from ledger_audit.pipeline import rich_progress, run_night
@@ -106,7 +106,7 @@ def run(
 @app.command()
 def sql(
     warehouse: Annotated[Path, typer.Option(help="published DuckDB warehouse")],
-    query: Annotated[Optional[str], typer.Argument(help="SQL to run; without it, lists the tables")] = None,
+    query: Annotated[str | None, typer.Argument(help="SQL to run; without it, lists the tables")] = None,
 ) -> None:
     """Ad-hoc SQL on the published warehouse, read-only."""
     import duckdb

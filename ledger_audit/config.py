@@ -58,7 +58,7 @@ class Rules(_Section):
     structured_max_single: Decimal = Field(Decimal("10000.00"), gt=0)
     structured_min_total: Decimal = Field(Decimal("20000.00"), gt=0)
     rapid_refund_hours: int = Field(72, gt=0)
-    rapid_refund_max_consumed_pct: Decimal = Field(Decimal("5"), ge=0, le=100)
+    rapid_refund_max_consumed_pct: Decimal = Field(Decimal(5), ge=0, le=100)
     content_violations_min: int = Field(3, ge=1)
     content_violations_days: int = Field(7, gt=0)
 

@@ -39,7 +39,7 @@ class AuditContext:
         """The end of the business date: the next midnight in the platform time zone, in UTC."""
         nxt = dt.datetime.combine(self.business_date + dt.timedelta(days=1), dt.time(),
                                   ZoneInfo(self.tz))
-        return nxt.astimezone(dt.timezone.utc)
+        return nxt.astimezone(dt.UTC)
 
     def params(self) -> dict[str, object]:
         """Named parameters a rule's SQL may bind: $now, $business_date, $tz and every setting."""

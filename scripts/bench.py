@@ -78,7 +78,7 @@ print(json.dumps(out))
 
 def run_phase(phase: str, **kw) -> dict:
     res = subprocess.run([sys.executable, "-c", CHILD, json.dumps({"phase": phase, **kw})],
-                         capture_output=True, text=True)
+                         check=False, capture_output=True, text=True)
     if res.returncode != 0:
         sys.exit(f"bench: phase {phase} failed:\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])

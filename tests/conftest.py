@@ -30,7 +30,7 @@ class AuditDB:
             self.con.execute(src.ddl())
         self._row = 0
 
-    def add(self, source: str, *rows: dict) -> "AuditDB":
+    def add(self, source: str, *rows: dict) -> AuditDB:
         src = SOURCES[source]
         for row in rows:
             unknown = set(row) - {c.name for c in src.columns}
@@ -47,7 +47,7 @@ class AuditDB:
             )
         return self
 
-    def build(self) -> "AuditDB":
+    def build(self) -> AuditDB:
         build_intermediate(self.con, self.ctx)
         return self
 

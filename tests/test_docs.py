@@ -19,7 +19,7 @@ def contract_marts() -> dict[str, list[str]]:
     """marts.<table> -> contract columns, from data-contract.md 'Published outputs'."""
     text = (SPEC / "data-contract.md").read_text(encoding="utf-8")
     out = {}
-    for m in re.finditer(r"^\| `marts\.(\w+)` \|[^|]*\| ([^|]+) \|$", text, re.M):
+    for m in re.finditer(r"^\| `marts\.(\w+)` \|[^|]*\| ([^|]+) \|$", text, re.MULTILINE):
         cols = re.sub(r"\([^)]*\)", "", m.group(2))  # drop notes like "(JSON text: a, b)"
         out[m.group(1)] = [c.strip() for c in cols.split(",")]
     return out
@@ -49,7 +49,7 @@ def test_every_command_has_help_and_is_in_the_readme(command):
 
 def test_readme_quick_start_is_two_commands_and_ci_runs_the_second():
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```(?:sh|bash|shell)\n(.*?)```", quick, re.S)
+    blocks = re.findall(r"```(?:sh|bash|shell)\n(.*?)```", quick, re.DOTALL)
     commands = [line for b in blocks for line in b.strip().splitlines() if line and not line.startswith("#")]
     assert len(commands) == 2, commands
     assert "ledger-audit demo" in commands[0]

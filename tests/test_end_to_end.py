@@ -16,7 +16,7 @@ from ledger_audit.pipeline import run_night
 
 END = dt.date(2026, 11, 20)
 RULES_MD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rules.md"
-RULE_IDS = sorted(set(re.findall(r"^\| `([A-Z_]+)` \|", RULES_MD.read_text(encoding="utf-8"), re.M)))
+RULE_IDS = sorted(set(re.findall(r"^\| `([A-Z_]+)` \|", RULES_MD.read_text(encoding="utf-8"), re.MULTILINE)))
 
 
 def _tables(path: Path) -> dict[str, list[tuple]]:

@@ -11,7 +11,7 @@ from transforms.rules import discover
 ROOT = Path(__file__).resolve().parent.parent
 RULES_MD = (ROOT.parent / "shared" / "spec" / "rules.md").read_text(encoding="utf-8")
 SPEC = {m.group(1): (m.group(2).strip(), m.group(3).strip())
-        for m in re.finditer(r"^\| `([A-Z_]+)` \| (\w+) \| ([^|]+) \|", RULES_MD, re.M)}
+        for m in re.finditer(r"^\| `([A-Z_]+)` \| (\w+) \| ([^|]+) \|", RULES_MD, re.MULTILINE)}
 IMPLEMENTED = {r.rule_id: r for r in discover()}
 
 

@@ -70,7 +70,7 @@ class Source:
         return f"CREATE TABLE {table or 'staging.' + self.name} ({', '.join(cols)})"
 
 
-def C(name, type, required=False, values=(), check=None, check_reason=None) -> Column:  # noqa: A002
+def C(name, type, required=False, values=(), check=None, check_reason=None) -> Column:
     return Column(name, type, required, tuple(values), check, check_reason)
 
 
