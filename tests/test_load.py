@@ -147,6 +147,24 @@ def test_json_numbers_are_read_as_their_exact_values(tmp_path):
     assert row == (12, Decimal("0.123457"), Decimal("12.300000"), Decimal(0), Decimal("0.000001"))
 
 
+def test_json_numbers_with_18_significant_digits_keep_every_digit(tmp_path):
+    # DuckDB's and polars' JSON readers turn 123456789012.123456 into ...12346 (a double);
+    # the loader must not: money is exact from file to report.
+    path = tmp_path / "landing" / "usage" / "dt=2026-11-20" / "u.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    line = ('{"request_id": "r1", "account_id": "a1", "api_key_id": "k", "model": "m",'
+            ' "started_at": "2026-11-20T10:00:00+08:00", "input_tokens": 12, "output_tokens": 0,'
+            ' "amount": 123456789012.123456, "cash_amount": 123456789012.123456,'
+            ' "trial_amount": 0, "discount_amount": 0}\n')
+    path.write_bytes(gzip.compress(line.encode()))
+    lf = LandingFile("usage", D, "usage/dt=2026-11-20/u.jsonl.gz", path)
+    entry = load_file(duckdb.connect(), lf, tmp_path / "lake", sha256_of(path), "Asia/Shanghai")
+    row = duckdb.connect().execute(
+        "SELECT amount, cash_amount FROM read_parquet($p, hive_partitioning=false)",
+        {"p": str(entry.parquet(tmp_path / "lake"))}).fetchone()
+    assert row == (Decimal("123456789012.123456"), Decimal("123456789012.123456"))
+
+
 def test_naive_timestamp_is_read_in_asia_shanghai(tmp_path):
     _, result, _ = load_one(tmp_path, "topups", "a.csv", [topup(paid_at="2026-11-20 10:00:00")])
     assert result[0]["paid_at"] == dt.datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

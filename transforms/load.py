@@ -25,6 +25,7 @@ import json
 import os
 import re
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -180,18 +181,72 @@ def _csv() -> str:
             " null_padding=false, strict_mode=true, hive_partitioning=false)")
 
 
+JSONL_VIEW = "_jsonl_exact"
+_JSONL_CHUNK = 100_000  # rows per Arrow batch: a large file never holds millions of Python strings
+
+
+def _plain_decimal(token: str) -> str:
+    # a JSON number token as plain decimal text, exactly: 12.30 stays 12.30, 1e-6 is 0.000001
+    return format(Decimal(token), "f")
+
+
+def _jsonl_text(v: object) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return json.dumps(v, ensure_ascii=False)  # an object or array where a value belongs
+
+
+def _jsonl_exact(lf: LandingFile, contract: list[str]):
+    """The file's rows as text columns, every JSON number as written. DuckDB's and polars' JSON
+    readers parse numbers into doubles (123456789012.123456 comes back ...12346), and money must
+    never pass through a float. Blank lines are skipped; a line that is not JSON fails the file."""
+    import gzip
+
+    import pyarrow as pa
+
+    schema = pa.schema([("_row", pa.int64()), ("j", pa.string())]
+                       + [(n, pa.string()) for n in contract])
+    batches, buf, n = [], {k: [] for k in schema.names}, 0
+
+    def flush():
+        batches.append(pa.record_batch([buf[k] for k in schema.names], schema=schema))
+        for v in buf.values():
+            v.clear()
+
+    opener = gzip.open if lf.fmt.endswith(".gz") else open
+    with opener(lf.path, "rt", encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line, parse_float=_plain_decimal, parse_int=str,
+                                 parse_constant=str)
+            except json.JSONDecodeError as exc:
+                raise BadFileError(f"{lf.source}: cannot read {lf.file}: line {lineno} is not"
+                                   f" JSON ({exc.msg})") from None
+            n += 1
+            buf["_row"].append(n)
+            buf["j"].append(line.rstrip("\r\n"))
+            get = obj.get if isinstance(obj, dict) else (lambda _k: None)
+            for name in contract:
+                buf[name].append(_jsonl_text(get(name)))
+            if n % _JSONL_CHUNK == 0:
+                flush()
+    if buf["_row"] or not batches:
+        flush()
+    return pa.Table.from_batches(batches, schema=schema)
+
+
 def _raw_select(lf: LandingFile, src: Source, present: list[str]) -> tuple[str, str]:
     """SELECT _row, the file's columns as text (contract columns the file lacks as NULL); and
     the expression of a row's original text as JSON, evaluated for bad rows only."""
     contract = [c.name for c in src.columns]
     if lf.fmt in (".jsonl", ".jsonl.gz"):
-        # one parse per row; json_extract_string gives numbers as text (12.30 -> '12.3')
-        paths = "[" + ", ".join(_lit("$." + _q(n)) for n in contract) + "]"
-        cols = ", ".join(f"v[{i + 1}] AS {_q(n)}" for i, n in enumerate(contract))
-        sql = (f"SELECT _row, j, {cols} FROM ("
-               f" SELECT row_number() OVER () AS _row, j, json_extract_string(j, {paths}) AS v"
-               " FROM read_json_objects($p, format='newline_delimited', hive_partitioning=false) t(j))")
-        return sql, "j"
+        # parsed in Python with numbers kept as their text (_jsonl_exact), registered as a view
+        cols = ", ".join(_q(n) for n in contract)
+        return f"SELECT _row, j, {cols} FROM {JSONL_VIEW}", "j"
     if lf.fmt == ".parquet":
         inner = "SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number)" \
                 " FROM read_parquet($p, file_row_number=true, hive_partitioning=false)"
@@ -310,10 +365,16 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     tmp_bad = part / f".{stem}.{pid}.quarantine.parquet"
     try:
         try:
+            if lf.fmt in (".jsonl", ".jsonl.gz"):
+                con.register(JSONL_VIEW, _jsonl_exact(lf, [c.name for c in src.columns]))
             typed = typed_select(src, *_raw_select(lf, src, present))
-            con.execute(f"COPY ({typed}) TO {_lit(str(tmp_all))} (FORMAT parquet)", {"p": p})
-        except duckdb.Error as exc:
+            con.execute(f"COPY ({typed}) TO {_lit(str(tmp_all))} (FORMAT parquet)",
+                        {"p": p} if "$p" in typed else {})
+        except (duckdb.Error, UnicodeDecodeError, OSError) as exc:
             raise BadFileError(f"{lf.source}: cannot read {lf.file}: {_first_line(exc)}") from None
+        finally:
+            if lf.fmt in (".jsonl", ".jsonl.gz"):
+                con.unregister(JSONL_VIEW)
         contract = ", ".join(_q(c.name) for c in src.columns)
         n_read, n_bad = con.execute("SELECT count(*), count(_reason) FROM read_parquet($t)",
                                     {"t": str(tmp_all)}).fetchone()
