@@ -47,7 +47,7 @@ def _crash(exc: Exception) -> None:
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="folder for the demo landing zone, warehouse and outbox")] = Path("demo"),
+    out: Annotated[Path, typer.Option(help="folder for the demo landing zone and warehouse")] = Path("demo"),
     accounts: Annotated[int, typer.Option(help="accounts to generate")] = 2000,
     days: Annotated[int, typer.Option(help="days of activity to generate")] = 45,
     seed: Annotated[int, typer.Option(help="random seed")] = 7,

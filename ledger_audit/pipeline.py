@@ -362,7 +362,7 @@ def run_demo(out: str | Path, accounts: int = 2000, days: int = 45, seed: int = 
     for w in checked["warnings"] + audited["warnings"]:
         out_console.print(f"[yellow]warning:[/] {w}")
     where = {"landing": landing, "warehouse": warehouse, "lake": paths.lake,
-             "data docs": paths.docs, "outbox": out / "outbox"}
+             "data docs": paths.docs / "index.html"}  # the e-mail outbox joins when reports land
     for k, v in where.items():
         out_console.print(f"{k:>10}: {v}", soft_wrap=True, highlight=False)
     out_console.print(f"try: ledger-audit sql --warehouse {warehouse} "
