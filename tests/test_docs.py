@@ -4,20 +4,20 @@ import re
 from pathlib import Path
 
 import pytest
+from spec import spec_text
 from typer.testing import CliRunner
 
 from ledger_audit.cli import app
 from transforms.marts.catalog import MARTS
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "spec"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands]
 
 
 def contract_marts() -> dict[str, list[str]]:
     """marts.<table> -> contract columns, from data-contract.md 'Published outputs'."""
-    text = (SPEC / "data-contract.md").read_text(encoding="utf-8")
+    text = spec_text("data-contract.md")
     out = {}
     for m in re.finditer(r"^\| `marts\.(\w+)` \|[^|]*\| ([^|]+) \|$", text, re.MULTILINE):
         cols = re.sub(r"\([^)]*\)", "", m.group(2))  # drop notes like "(JSON text: a, b)"

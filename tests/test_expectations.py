@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -468,7 +467,6 @@ def test_sql_sweep_flags_what_gx_flags(db, tmp_path):
 
 # ---- the suites cover the contract ------------------------------------------------------------
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "spec" / "data-contract.md"
 
 
 def test_every_source_has_a_suite_module_derived_from_the_contract():
@@ -482,9 +480,11 @@ def test_every_source_has_a_suite_module_derived_from_the_contract():
 
 
 def test_every_published_mart_has_a_suite_with_the_contract_columns():
+    from spec import spec_text
+
     from expectations import marts
 
-    text = CONTRACT.read_text(encoding="utf-8")
+    text = spec_text("data-contract.md")
     published = dict(re.findall(r"^\| `marts\.(\w+)` \| [^|]+ \| ([^|]+) \|$", text, re.MULTILINE))
     assert len(published) == 8
 

@@ -26,9 +26,6 @@ from ledger_audit.generate.common import local_us
 from ledger_audit.generate.funding import BalanceInputs, allocate
 from transforms.sources import FORMATS, SOURCES
 
-RULES_MD = Path("/work/shared/spec/rules.md")
-if not RULES_MD.exists():  # a checkout next to the shared spec
-    RULES_MD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rules.md"
 SMALL = {"accounts": 150, "days": 6, "end": dt.date(2026, 11, 20)}
 
 
@@ -77,7 +74,9 @@ def _usage(zone: Path, part_files_only: bool = True) -> pl.DataFrame:
 
 
 def _rule_ids() -> list[str]:
-    text = RULES_MD.read_text(encoding="utf-8")
+    from spec import spec_text
+
+    text = spec_text("rules.md")
     return re.findall(r"^\| `([A-Z_]+)` \|", text, flags=re.MULTILINE)
 
 

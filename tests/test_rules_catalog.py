@@ -5,11 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
+from spec import spec_text
 
 from transforms.rules import discover
 
 ROOT = Path(__file__).resolve().parent.parent
-RULES_MD = (ROOT.parent / "shared" / "spec" / "rules.md").read_text(encoding="utf-8")
+RULES_MD = spec_text("rules.md")
 SPEC = {m.group(1): (m.group(2).strip(), m.group(3).strip())
         for m in re.finditer(r"^\| `([A-Z_]+)` \| (\w+) \| ([^|]+) \|", RULES_MD, re.MULTILINE)}
 IMPLEMENTED = {r.rule_id: r for r in discover()}
