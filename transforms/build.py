@@ -32,9 +32,14 @@ MART_STEPS: list[str] = [
 ]
 
 
+# TEMP views over the sources as of "now", in order: rules and the engine read these
+ASOF_VIEWS = ["int_asof.sql", "int_usage__out_of_service.sql"]
+
+
 def build_asof(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
-    """The int_<source> views: every source cut at the run's "now"."""
-    con.execute((HERE / "intermediate" / "int_asof.sql").read_text(encoding="utf-8"))
+    """The int_<source> views (every source cut at the run's "now") and views derived from them."""
+    for name in ASOF_VIEWS:
+        con.execute((HERE / "intermediate" / name).read_text(encoding="utf-8"))
 
 
 def _run_steps(con, ctx, steps) -> None:

@@ -7,20 +7,7 @@
 -- a termination). Reading: actions at the same instant apply in action_id order.
 -- amount_at_stake = Σ amount of those usage rows.
 -- Exists because a closed or terminated account must not be served, and what it was billed is disputed.
-WITH changes AS (
-    SELECT account_id, "at",
-           arg_max(action IN ('close', 'terminate'), action_id) AS ended,
-           arg_max(action_id, action_id) AS action_id
-    FROM int_account_actions
-    WHERE action IN ('close', 'terminate', 'reinstate')
-    GROUP BY account_id, "at"
-), hit AS (
-    SELECT u.account_id, u.business_date, u.request_id, u.started_at, u.amount, s.action_id
-    FROM (SELECT * FROM int_usage          -- only accounts with such actions: usage is large
-          WHERE account_id IN (SELECT account_id FROM changes)) u
-    ASOF JOIN changes s ON s.account_id = u.account_id AND u.started_at >= s."at"
-    WHERE s.ended
-)
+-- The intervals are worked out once, in transforms/intermediate/int_usage__out_of_service.sql.
 SELECT account_id,
        'account-date' AS subject_type,
        account_id || '|' || strftime(business_date, '%Y-%m-%d') AS subject_id,
@@ -30,5 +17,6 @@ SELECT account_id,
                    'requests', count(*), 'first_started_at', min(started_at),
                    'last_started_at', max(started_at), 'amount', sum(amount),
                    'ending_action_ids', list(DISTINCT action_id ORDER BY action_id)) AS evidence
-FROM hit
+FROM int_usage__out_of_service
+WHERE kind = 'terminated'
 GROUP BY account_id, business_date
