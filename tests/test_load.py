@@ -165,6 +165,16 @@ def test_json_numbers_with_18_significant_digits_keep_every_digit(tmp_path):
     assert row == (Decimal("123456789012.123456"), Decimal("123456789012.123456"))
 
 
+def test_an_empty_jsonl_file_loads_no_rows_instead_of_failing(tmp_path):
+    # a partition may arrive with an empty file (no records that day); it has no keys to check
+    path = tmp_path / "landing" / "usage" / "dt=2026-11-20" / "u.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("")
+    lf = LandingFile("usage", D, "usage/dt=2026-11-20/u.jsonl", path)
+    entry = load_file(duckdb.connect(), lf, tmp_path / "lake", sha256_of(path), "Asia/Shanghai")
+    assert (entry.rows_read, entry.rows_bad) == (0, 0)
+
+
 def test_naive_timestamp_is_read_in_asia_shanghai(tmp_path):
     _, result, _ = load_one(tmp_path, "topups", "a.csv", [topup(paid_at="2026-11-20 10:00:00")])
     assert result[0]["paid_at"] == dt.datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

@@ -161,18 +161,12 @@ def _lit(text: str) -> str:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> list[str]:
-    """The file's column names (CSV header, parquet schema, JSON keys of any row)."""
+    """A CSV or parquet file's column names (a JSONL file's come from _jsonl_exact)."""
     p = str(lf.path)
     if lf.fmt in (".csv", ".csv.gz"):
         return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_csv()}", {"p": p}).fetchall()]
-    if lf.fmt == ".parquet":
-        sql = "DESCRIBE SELECT * FROM read_parquet($p, hive_partitioning=false)"
-        return [r[0] for r in con.execute(sql, {"p": p}).fetchall()]
-    rows = con.execute(
-        "SELECT DISTINCT unnest(json_keys(j)) FROM read_json_objects($p,"
-        " format='newline_delimited', hive_partitioning=false) t(j) WHERE json_type(j) = 'OBJECT'",
-        {"p": p}).fetchall()
-    return sorted(r[0] for r in rows)
+    sql = "DESCRIBE SELECT * FROM read_parquet($p, hive_partitioning=false)"
+    return [r[0] for r in con.execute(sql, {"p": p}).fetchall()]
 
 
 def _csv() -> str:
@@ -199,16 +193,17 @@ def _jsonl_text(v: object) -> str | None:
 
 
 def _jsonl_exact(lf: LandingFile, contract: list[str]):
-    """The file's rows as text columns, every JSON number as written. DuckDB's and polars' JSON
-    readers parse numbers into doubles (123456789012.123456 comes back ...12346), and money must
-    never pass through a float. Blank lines are skipped; a line that is not JSON fails the file."""
+    """The file's rows as text columns, every JSON number as written, and the keys of its
+    objects (its columns). DuckDB's and polars' JSON readers parse numbers into doubles
+    (123456789012.123456 comes back ...12346), and money must never pass through a float.
+    Blank lines are skipped; a line that is not JSON fails the file."""
     import gzip
 
     import pyarrow as pa
 
     schema = pa.schema([("_row", pa.int64()), ("j", pa.string())]
                        + [(n, pa.string()) for n in contract])
-    batches, buf, n = [], {k: [] for k in schema.names}, 0
+    batches, buf, n, keys = [], {k: [] for k in schema.names}, 0, set()
 
     def flush():
         batches.append(pa.record_batch([buf[k] for k in schema.names], schema=schema))
@@ -229,6 +224,8 @@ def _jsonl_exact(lf: LandingFile, contract: list[str]):
             n += 1
             buf["_row"].append(n)
             buf["j"].append(line.rstrip("\r\n"))
+            if isinstance(obj, dict):
+                keys.update(obj)
             get = obj.get if isinstance(obj, dict) else (lambda _k: None)
             for name in contract:
                 buf[name].append(_jsonl_text(get(name)))
@@ -236,7 +233,7 @@ def _jsonl_exact(lf: LandingFile, contract: list[str]):
                 flush()
     if buf["_row"] or not batches:
         flush()
-    return pa.Table.from_batches(batches, schema=schema)
+    return pa.Table.from_batches(batches, schema=schema), sorted(keys)
 
 
 def _raw_select(lf: LandingFile, src: Source, present: list[str]) -> tuple[str, str]:
@@ -350,12 +347,16 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     stat = stat or lf.path.stat()
     con.execute("SET TimeZone = $tz", {"tz": tz})  # naive timestamps are platform time
     p = str(lf.path)
+    exact = None  # a JSONL file's rows: one exact parse gives them and the file's columns
     try:
-        present = _columns(con, lf)
-    except duckdb.Error as exc:
+        if lf.fmt in (".jsonl", ".jsonl.gz"):
+            exact, present = _jsonl_exact(lf, [c.name for c in src.columns])
+        else:
+            present = _columns(con, lf)
+    except (duckdb.Error, UnicodeDecodeError, OSError) as exc:
         raise BadFileError(f"{lf.source}: cannot read {lf.file}: {_first_line(exc)}") from None
     missing = [n for n in src.required if n not in present]
-    if missing and not (lf.fmt.startswith(".jsonl") and not present and _is_empty_json(con, p)):
+    if missing and not (exact is not None and exact.num_rows == 0):  # an empty JSONL file
         raise BadFileError(f"{lf.source}: {lf.file} lacks required column(s) {', '.join(missing)}")
     present = [n for n in present if n not in ("_row", "_raw")]
 
@@ -365,15 +366,15 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     tmp_bad = part / f".{stem}.{pid}.quarantine.parquet"
     try:
         try:
-            if lf.fmt in (".jsonl", ".jsonl.gz"):
-                con.register(JSONL_VIEW, _jsonl_exact(lf, [c.name for c in src.columns]))
+            if exact is not None:
+                con.register(JSONL_VIEW, exact)
             typed = typed_select(src, *_raw_select(lf, src, present))
             con.execute(f"COPY ({typed}) TO {_lit(str(tmp_all))} (FORMAT parquet)",
                         {"p": p} if "$p" in typed else {})
-        except (duckdb.Error, UnicodeDecodeError, OSError) as exc:
+        except duckdb.Error as exc:
             raise BadFileError(f"{lf.source}: cannot read {lf.file}: {_first_line(exc)}") from None
         finally:
-            if lf.fmt in (".jsonl", ".jsonl.gz"):
+            if exact is not None:
                 con.unregister(JSONL_VIEW)
         contract = ", ".join(_q(c.name) for c in src.columns)
         n_read, n_bad = con.execute("SELECT count(*), count(_reason) FROM read_parquet($t)",
@@ -404,12 +405,6 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     finally:
         for t in (tmp_all, tmp_ok, tmp_bad):
             t.unlink(missing_ok=True)
-
-
-def _is_empty_json(con: duckdb.DuckDBPyConnection, p: str) -> bool:
-    n = con.execute("SELECT count(*) FROM read_json_objects($p, format='newline_delimited',"
-                    " hive_partitioning=false)", {"p": p}).fetchone()[0]
-    return n == 0
 
 
 def _first_line(exc: Exception) -> str:
