@@ -142,6 +142,36 @@ def test_topup_positions_as_of_the_run_date(db):
         ("t1", "a1", D(100), D(15), D(5), D(10), D(70))]
 
 
+def test_refundable_amounts_never_go_below_zero(db):
+    # a4 pays 100 (t4) and uses 10; 100 is invoiced (over-invoiced by 90) and 50 refunded:
+    #   unconsumed cash = 100 - 10 - 50 = 40; account refundable = max(0, 40 - 90) = 0 (§8.4)
+    #   t4 refundable = max(0, 100 - 10 - 50 - 0) = 40; a second refund of 60 more
+    #   (f5, same top-up) takes it to max(0, 100 - 10 - 110) = 0, not -20 (§8.1-8.3)
+    db.add("accounts", {"account_id": "a4", "updated_at": "2026-11-18T10:00:00+08:00",
+                        "registered_at": "2026-11-18T10:00:00+08:00", "account_type": "personal"})
+    db.add("topups", {"topup_id": "t4", "account_id": "a4", "paid_at": "2026-11-18T10:00:00+08:00",
+                      "amount": "100.00", "method": "card", "payer_ref_hash": "p4",
+                      "status": "succeeded"})
+    db.add("usage", call("r4", "a4", "2026-11-18T11:00:00+08:00", "10.000000", cash="10.000000"))
+    db.add("invoices", {"invoice_id": "i4", "account_id": "a4", "issued_at": "2026-11-18T12:00:00+08:00",
+                        "amount": "100.00", "title_type": "personal", "buyer_name": "Wang",
+                        "status": "issued"})
+    db.add("refunds",
+           {"refund_id": "f4", "account_id": "a4", "topup_id": "t4",
+            "requested_at": "2026-11-19T08:00:00+08:00", "decided_at": "2026-11-19T09:00:00+08:00",
+            "status": "paid", "amount": "50.00"},
+           {"refund_id": "f5", "account_id": "a4", "topup_id": "t4",
+            "requested_at": "2026-11-20T08:00:00+08:00", "decided_at": "2026-11-20T09:00:00+08:00",
+            "status": "paid", "amount": "60.00"})
+    build(db)
+    assert db.query("""SELECT business_date, unconsumed_cash, over_invoiced, refundable_now
+                       FROM marts.account_balances WHERE account_id = 'a4' ORDER BY 1""") == [
+        (dt.date(2026, 11, 18), D(90), D(90), D(0)),
+        (dt.date(2026, 11, 19), D(40), D(90), D(0)),
+        (dt.date(2026, 11, 20), D(-20), D(90), D(0))]
+    assert db.query("SELECT refundable_now FROM marts.topup_positions WHERE topup_id = 't4'") == [(D(0),)]
+
+
 def test_funding_breaks_list_only_days_where_platform_and_recomputed_differ(db):
     build(scenario(db))
     # a1 on 11-19: platform cash 20 + trial 8; recomputed cash 15, trial 8, discount 5.

@@ -18,3 +18,10 @@ CREATE OR REPLACE TEMP MACRO to_micro(x) AS (x * 1000000)::HUGEINT::BIGINT;
 CREATE OR REPLACE TEMP MACRO from_micro(n) AS (n::DECIMAL(38, 0) * 0.000001)::DECIMAL(18, 6);
 -- the business date of an instant, in the platform time zone
 CREATE OR REPLACE TEMP MACRO biz_date(ts) AS (ts AT TIME ZONE getvariable('tz'))::DATE;
+-- The balance model's derived figures, rules.md §1, defined once for the checkpoints and the marts
+CREATE OR REPLACE TEMP MACRO over_invoiced(invoiced, cash_consumed) AS
+    greatest(invoiced - cash_consumed, 0);
+CREATE OR REPLACE TEMP MACRO account_refundable(unconsumed_cash, over_invoiced) AS
+    greatest(unconsumed_cash - over_invoiced, 0);               -- §8.4: invoiced is not refundable
+CREATE OR REPLACE TEMP MACRO topup_refundable(amount, cash_consumed, refunded, discount_used) AS
+    greatest(amount - cash_consumed - refunded - discount_used, 0);   -- §8.1–8.3

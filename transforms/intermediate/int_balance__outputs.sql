@@ -122,7 +122,7 @@ f AS (
 ),
 g AS (
     SELECT *, account_topups - account_cash_consumed - account_refunded AS account_unconsumed_cash,
-           greatest(account_invoiced - account_cash_consumed, 0) AS account_over_invoiced
+           over_invoiced(account_invoiced, account_cash_consumed) AS account_over_invoiced
     FROM f
 )
 SELECT checkpoint_kind, checkpoint_id, account_id, topup_id, "at",
@@ -132,13 +132,13 @@ SELECT checkpoint_kind, checkpoint_id, account_id, topup_id, "at",
        account_unconsumed_cash::DECIMAL(18, 6) AS account_unconsumed_cash,
        account_invoiced::DECIMAL(18, 6) AS account_invoiced,
        account_over_invoiced::DECIMAL(18, 6) AS account_over_invoiced,
-       greatest(account_unconsumed_cash - account_over_invoiced, 0)::DECIMAL(18, 6) AS account_refundable,
+       account_refundable(account_unconsumed_cash, account_over_invoiced)::DECIMAL(18, 6) AS account_refundable,
        topup_amount::DECIMAL(18, 6) AS topup_amount,
        topup_cash_consumed::DECIMAL(18, 6) AS topup_cash_consumed,
        topup_refunded::DECIMAL(18, 6) AS topup_refunded,
        topup_discount_used::DECIMAL(18, 6) AS topup_discount_used,
-       CASE WHEN topup_amount IS NOT NULL THEN greatest(topup_amount - topup_cash_consumed
-            - topup_refunded - topup_discount_used, 0) END::DECIMAL(18, 6) AS topup_refundable
+       CASE WHEN topup_amount IS NOT NULL THEN topup_refundable(topup_amount, topup_cash_consumed,
+            topup_refunded, topup_discount_used) END::DECIMAL(18, 6) AS topup_refundable
 FROM g;
 
 -- per account and business date, what moved that day (cumulated by marts/balances.sql)

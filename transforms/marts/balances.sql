@@ -43,7 +43,7 @@ cum AS (
 ),
 k AS (
     SELECT *, cash_credited - cash_consumed - cash_refunded AS unconsumed_cash,
-           greatest(invoiced - cash_consumed, 0) AS over_invoiced
+           over_invoiced(invoiced, cash_consumed) AS over_invoiced
     FROM cum
 ),
 figures AS (
@@ -60,7 +60,7 @@ figures AS (
            discount_expired::DECIMAL(18, 6) AS discount_expired,
            invoiced::DECIMAL(18, 6) AS invoiced,
            over_invoiced::DECIMAL(18, 6) AS over_invoiced,
-           greatest(unconsumed_cash - over_invoiced, 0)::DECIMAL(18, 6) AS refundable_now,
+           account_refundable(unconsumed_cash, over_invoiced)::DECIMAL(18, 6) AS refundable_now,
            greatest(cash_consumed - invoiced, 0)::DECIMAL(18, 6) AS invoiceable_now,
            uncovered::DECIMAL(18, 6) AS uncovered,
            (trial_credited - trial_consumed - trial_expired)::DECIMAL(18, 6) AS trial_balance,
@@ -99,8 +99,8 @@ SELECT l.lot_id AS topup_id, l.account_id, l.credited_at AS paid_at,
        s.consumed::DECIMAL(18, 6) AS cash_consumed,
        coalesce(d.discount_used, 0)::DECIMAL(18, 6) AS discount_used,
        coalesce(r.refunded, 0)::DECIMAL(18, 6) AS refunded,
-       greatest(l.amount - s.consumed - coalesce(r.refunded, 0) - coalesce(d.discount_used, 0),
-                0)::DECIMAL(18, 6) AS refundable_now,
+       topup_refundable(l.amount, s.consumed, coalesce(r.refunded, 0),
+                        coalesce(d.discount_used, 0))::DECIMAL(18, 6) AS refundable_now,
        s.remaining::DECIMAL(18, 6) AS cash_left
 FROM intermediate.int_balance__lots l
 JOIN intermediate.int_balance__state s USING (lot_source, lot_id)
