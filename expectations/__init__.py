@@ -5,7 +5,7 @@
 
 One module per table: `expectations/sources/<source>.py` (derived from the input contract in
 transforms/sources.py, plus that source's own checks) and `expectations/marts/<mart>.py`. Every
-check is marked fail (raises `ledger_audit.errors.ValidationFailed` with one line naming the
+check is marked fail (raises `core.errors.ValidationFailed` with one line naming the
 table, partition and expectation; the night stops) or warn (returned, the night goes on).
 Row-level checks run in GX on pandas batches pulled from DuckDB; checks over a whole table
 (uniqueness across partitions, totals, column types) are SQL on DuckDB. Data Docs (GX's site
@@ -59,7 +59,7 @@ def validate_marts(con: duckdb.DuckDBPyConnection, ctx, docs_dir: pathlib.Path) 
 
 
 def _params(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    """$business_date, $now and $tz from the connection's variables (ledger_audit.db.prepare)."""
+    """$business_date, $now and $tz from the connection's variables (core.db.prepare)."""
     row = con.execute(
         "SELECT getvariable('business_date'), getvariable('now'), getvariable('tz')"
     ).fetchone()

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.sql import ident
+
 FAIL = "fail"
 WARN = "warn"
 # GX 1.x severities for our two levels
@@ -103,8 +105,6 @@ def columns_read(expectations: list) -> list[str]:
     return list(seen)
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def label(partition: str) -> str:
@@ -116,13 +116,13 @@ def key_unique(
     table: str, key: tuple[str, ...], partition: str | None, level: str = FAIL
 ) -> SqlCheck:
     """`key` is unique over the whole table; the message names the key and its partitions."""
-    cols = ", ".join(quote(k) for k in key)
-    shown = " || '|' || ".join(f"coalesce({quote(k)}::VARCHAR, 'NULL')" for k in key)
+    cols = ", ".join(ident(k) for k in key)
+    shown = " || '|' || ".join(f"coalesce({ident(k)}::VARCHAR, 'NULL')" for k in key)
     detail = f"'{', '.join(key)}=' || {shown} || ' x' || count(*)"
     if partition:
         detail += (
             f" || ' in {label(partition)}=' || "
-            f"string_agg(DISTINCT {quote(partition)}::VARCHAR, ', ' ORDER BY {quote(partition)}::VARCHAR)"
+            f"string_agg(DISTINCT {ident(partition)}::VARCHAR, ', ' ORDER BY {ident(partition)}::VARCHAR)"
         )
     return SqlCheck(
         name=f"({', '.join(key)}) unique across {table}",

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from core.errors import ValidationFailed
+from core.sql import ident
 from expectations.base import (
     FAIL,
     WARN,
@@ -32,9 +34,7 @@ from expectations.base import (
     columns_read,
     condition_text,
     label,
-    quote,
 )
-from ledger_audit.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class Run:
         if suite.partition_by and suite.partition_by not in needed:
             needed.append(suite.partition_by)
         select = ", ".join(
-            f"({suite.derived[c]}) AS {quote(c)}" if c in suite.derived else quote(c)
+            f"({suite.derived[c]}) AS {ident(c)}" if c in suite.derived else ident(c)
             for c in needed
         )
         vd = self._definition(suite, expectations)
@@ -181,8 +181,8 @@ class Run:
         of usage is checked row by row in seconds instead of GX's ~15k rows/s; a nightly load
         (one partition per source) is all GX."""
         got = dict(self.con.execute(
-            f"SELECT {quote(suite.partition_by)}, count(*) FROM {suite.table} "
-            f"WHERE list_contains($v, {quote(suite.partition_by)}) GROUP BY 1",
+            f"SELECT {ident(suite.partition_by)}, count(*) FROM {suite.table} "
+            f"WHERE list_contains($v, {ident(suite.partition_by)}) GROUP BY 1",
             {"v": list(partitions)}).fetchall())
         keep, rows = [], 0
         for value in sorted(partitions, reverse=True):
@@ -201,7 +201,7 @@ class Run:
         or just those in `only`."""
         from expectations.sweep import offending
 
-        p = quote(suite.partition_by)
+        p = ident(suite.partition_by)
         scope = f"list_contains($x, {p})" if only is not None else f"{p} IS DISTINCT FROM $x"
         exclude = only if only is not None else exclude
         for e in expectations:
@@ -209,7 +209,7 @@ class Run:
             level = FAIL if str(getattr(e.severity, "value", e.severity)) == "critical" else WARN
             what = describe(cfg)
             cols = ", ".join(
-                f"{quote(c)} := ({suite.derived.get(c, quote(c))})" for c in columns_read([e])
+                f"{ident(c)} := ({suite.derived.get(c, ident(c))})" for c in columns_read([e])
             )
             rows = self.con.execute(
                 f"SELECT {p}, count(*), any_value(struct_pack({cols})::VARCHAR) FROM {suite.table}"
@@ -282,13 +282,13 @@ class Run:
             return [None]
         if partitions is None:
             counts = self.con.execute(
-                f"SELECT {quote(p)}, count(*) FROM {suite.table} GROUP BY 1 ORDER BY 1"
+                f"SELECT {ident(p)}, count(*) FROM {suite.table} GROUP BY 1 ORDER BY 1"
             ).fetchall()
         else:
             got = dict(
                 self.con.execute(
-                    f"SELECT {quote(p)}, count(*) FROM {suite.table} "
-                    f"WHERE list_contains($v, {quote(p)}) GROUP BY 1",
+                    f"SELECT {ident(p)}, count(*) FROM {suite.table} "
+                    f"WHERE list_contains($v, {ident(p)}) GROUP BY 1",
                     {"v": list(partitions)},
                 ).fetchall()
             )
@@ -312,7 +312,7 @@ class Run:
         if values is None:
             sql, params = f"SELECT {select} FROM {suite.table}", {}
         else:
-            sql = f"SELECT {select} FROM {suite.table} WHERE list_contains($v, {quote(p)})"
+            sql = f"SELECT {select} FROM {suite.table} WHERE list_contains($v, {ident(p)})"
             params = {"v": values}
         # Arrow keeps DECIMAL as decimal.Decimal and BIGINT with nulls as Int64 (not float)
         frame = (
@@ -383,7 +383,7 @@ class Run:
                     )
                 )
                 return
-        from ledger_audit.db import bind
+        from core.sql import bind
 
         rows = self.con.execute(
             f"SELECT count(*) OVER (), * FROM ({check.sql}) LIMIT 1", bind(check.sql, self.params)

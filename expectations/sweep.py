@@ -8,15 +8,7 @@ is written once and holds everywhere. An expectation type without a translation 
 
 from __future__ import annotations
 
-from expectations.base import quote
-
-
-def _lit(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
+from core.sql import ident, literal
 
 
 def _cond(cond) -> str:
@@ -27,11 +19,11 @@ def _cond(cond) -> str:
         return "(" + joiner.join(_cond(c) for c in cond["conditions"]) + ")"
     col = cond["column"]["name"] if isinstance(cond["column"], dict) else cond["column"]
     if "is_null" in cond:
-        return f"{quote(col)} IS {'' if cond['is_null'] else 'NOT '}NULL"
+        return f"{ident(col)} IS {'' if cond['is_null'] else 'NOT '}NULL"
     op, param = str(cond["operator"]), cond["parameter"]
     if op in ("IN", "NOT IN"):
-        return f"{quote(col)} {op} ({', '.join(_lit(v) for v in param)})"
-    return f"{quote(col)} {'=' if op == '==' else op} {_lit(param)}"
+        return f"{ident(col)} {op} ({', '.join(literal(v) for v in param)})"
+    return f"{ident(col)} {'=' if op == '==' else op} {literal(param)}"
 
 
 def offending(cfg, derived: dict[str, str]) -> str:
@@ -39,33 +31,33 @@ def offending(cfg, derived: dict[str, str]) -> str:
     kw = cfg.kwargs
 
     def c(name: str) -> str:
-        return f"({derived[name]})" if name in derived else quote(name)
+        return f"({derived[name]})" if name in derived else ident(name)
 
     t = cfg.type
     if t == "expect_column_values_to_not_be_null":
         pred = f"{c(kw['column'])} IS NULL"
     elif t == "expect_column_values_to_be_in_set":
-        pred = f"{c(kw['column'])} NOT IN ({', '.join(_lit(v) for v in kw['value_set'])})"
+        pred = f"{c(kw['column'])} NOT IN ({', '.join(literal(v) for v in kw['value_set'])})"
     elif t == "expect_column_values_to_not_be_in_set":
-        pred = f"{c(kw['column'])} IN ({', '.join(_lit(v) for v in kw['value_set'])})"
+        pred = f"{c(kw['column'])} IN ({', '.join(literal(v) for v in kw['value_set'])})"
     elif t == "expect_column_values_to_be_between":
         x, parts = c(kw["column"]), []
         if kw.get("min_value") is not None:
-            parts.append(f"{x} {'<=' if kw.get('strict_min') else '<'} {_lit(kw['min_value'])}")
+            parts.append(f"{x} {'<=' if kw.get('strict_min') else '<'} {literal(kw['min_value'])}")
         if kw.get("max_value") is not None:
-            parts.append(f"{x} {'>=' if kw.get('strict_max') else '>'} {_lit(kw['max_value'])}")
+            parts.append(f"{x} {'>=' if kw.get('strict_max') else '>'} {literal(kw['max_value'])}")
         pred = " OR ".join(parts) or "false"
     elif t == "expect_column_pair_values_a_to_be_greater_than_b":
         a, b = c(kw["column_A"]), c(kw["column_B"])
         pred = f"{a} {'<' if kw.get('or_equal') else '<='} {b}"
     elif t == "expect_multicolumn_sum_to_equal":
-        pred = f"({' + '.join(c(x) for x in kw['column_list'])}) <> {_lit(kw['sum_total'])}"
+        pred = f"({' + '.join(c(x) for x in kw['column_list'])}) <> {literal(kw['sum_total'])}"
     elif t == "expect_column_values_to_be_json_parseable":
         pred = f"NOT json_valid({c(kw['column'])})"
     elif t == "expect_column_value_lengths_to_be_between":
-        pred = f"length({c(kw['column'])}) < {_lit(kw['min_value'])}"
+        pred = f"length({c(kw['column'])}) < {literal(kw['min_value'])}"
     elif t == "expect_column_values_to_match_regex":
-        pred = f"NOT regexp_matches({c(kw['column'])}, {_lit(kw['regex'])})"
+        pred = f"NOT regexp_matches({c(kw['column'])}, {literal(kw['regex'])})"
     else:
         raise NotImplementedError(f"no SQL sweep for {t}; add it to expectations/sweep.py")
     if kw.get("row_condition"):

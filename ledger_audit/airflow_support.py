@@ -23,7 +23,7 @@ from airflow.sdk import Asset
 
 DAG_ID = "ledger_audit_nightly"
 OWNER = "ledger-audit"
-# The platform's time zone (ledger_audit.config.Platform's default). The schedule is fixed at
+# The platform's time zone (core.config.Platform's default). The schedule is fixed at
 # parse time, so it cannot follow a config file; business dates use the config's zone.
 PLATFORM_TZ = "Asia/Shanghai"
 # The nightly run starts when the business day closes in the platform time zone, so each
@@ -92,8 +92,8 @@ class Settings:
     reports: Path
     config_file: Path | None
 
-    def config(self):  # -> ledger_audit.config.Config
-        from ledger_audit.config import load_config
+    def config(self):  # -> core.config.Config
+        from core.config import load_config
 
         return load_config(self.config_file)
 
@@ -187,13 +187,14 @@ def run_step(step: str, context: Mapping[str, Any]) -> dict[str, Any]:
                 "warehouse": str(where.warehouse),
             }
         return result
-    return getattr(pipeline, step)(where.landing, where.warehouse, business_date, config)
+    run = {"load": pipeline.load, "validate": pipeline.validate, "audit": pipeline.audit}[step]
+    return run(where.landing, where.warehouse, business_date, config)
 
 
 def _publish_for(pipeline, warehouse: Path, business_date: dt.date) -> dict[str, Any]:
     """publish, refusing to put another night's build in place (a cleared publish task whose
     audit was since redone for another date) or to pass when this night was never built."""
-    from ledger_audit.errors import AuditError
+    from core.errors import AuditError
     from ledger_audit.publish import WarehousePaths, built_date
 
     day = business_date.isoformat()

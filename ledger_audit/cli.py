@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from ledger_audit.config import ConfigError, load_config
-from ledger_audit.errors import AuditError
+from core.config import ConfigError, load_config
+from core.errors import AuditError
 
 app = typer.Typer(
     help="ledger-audit: the nightly audit of a prepaid LLM API platform's money and accounts.",

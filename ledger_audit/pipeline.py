@@ -22,9 +22,10 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.config import Config
-from ledger_audit.db import AuditContext, connect
-from ledger_audit.errors import AuditError, BadFileError
+from core.config import Config
+from core.db import AuditContext, connect
+from core.errors import AuditError, BadFileError
+from expectations import validate_marts, validate_sources
 from ledger_audit.publish import WarehousePaths, remove_db
 from ledger_audit.publish import publish as _publish
 from transforms.load import (
@@ -49,11 +50,6 @@ CREATE OR REPLACE TABLE meta.run (
 )"""
 
 
-def _expectations(name: str):
-    """expectations.<name> (validate_sources / validate_marts); one place tests can stub."""
-    import expectations
-
-    return getattr(expectations, name)
 
 def _published(paths: WarehousePaths) -> list[LakeEntry]:
     if not paths.warehouse.exists():
@@ -159,14 +155,13 @@ def validate(landing: str | Path, warehouse: str | Path, business_date: dt.date,
     partitions = sorted({(e.source, e.dt) for e in state["entries"] if e.file in new})
     warnings: list[str] = []
     if partitions:
-        check = _expectations("validate_sources")
         ctx = AuditContext(business_date, config)
         con = connect(None, ctx)
         try:
             # the new files' rows, duplicates judged against everything loaded before
             stage(con, state["entries"], paths.lake, views_of=new)
             days = [(s, dt.date.fromisoformat(d)) for s, d in partitions]
-            warnings += list(check(con, days, paths.docs) or [])
+            warnings += list(validate_sources(con, days, paths.docs) or [])
         finally:
             con.close()
     return {"business_date": business_date.isoformat(),
@@ -200,7 +195,7 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                                " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
                     previous = "prev.marts.violations"
             build_all(con, ctx, previous)
-            warnings += list(_expectations("validate_marts")(con, ctx, paths.docs) or [])
+            warnings += list(validate_marts(con, ctx, paths.docs) or [])
             con.execute(RUN_DDL)
             con.execute("INSERT INTO meta.run VALUES ($d, $landing, $lake, $n, now())",
                         {"d": business_date, "landing": state["landing"], "lake": str(paths.lake),

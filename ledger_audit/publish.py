@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.errors import AuditError
+from core.errors import AuditError
 
 
 @dataclass(frozen=True)

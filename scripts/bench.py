@@ -40,7 +40,7 @@ if phase == "generate":
              end=date, usage_rows=args["usage_rows"])
 elif phase in ("load", "validate", "audit"):
     from ledger_audit import pipeline
-    from ledger_audit.config import Config
+    from core.config import Config
     getattr(pipeline, phase)(landing, warehouse, date, Config())
 elif phase == "publish":
     from ledger_audit import pipeline
@@ -49,8 +49,8 @@ elif phase == "model":
     # The audit's transforms alone, on the published staging views: balance model and
     # finance rules, then identity clusters and the other rules, timed step by step.
     import duckdb, importlib
-    from ledger_audit.config import Config
-    from ledger_audit.db import AuditContext, prepare
+    from core.config import Config
+    from core.db import AuditContext, prepare
     from transforms import build
     from transforms.rules import discover, run_rule
     ctx = AuditContext(date, Config())
@@ -65,8 +65,8 @@ elif phase == "model":
     timed("asof", lambda: build.build_asof(con, ctx))
     finance = set(args["finance_rules"])
     for step in build.INTERMEDIATE_STEPS + build.MART_STEPS:
-        group = "balance_model" if "balance" in step else "identity_and_legal"
-        timed(group, lambda: importlib.import_module(step).build(con, ctx))
+        group = "balance_model" if "balance" in step.__name__ else "identity_and_legal"
+        timed(group, lambda: step.build(con, ctx))
     for rule in discover():
         group = "finance_rules" if rule.rule_id in finance else "identity_and_legal"
         timed(group, lambda: run_rule(con, rule, ctx))

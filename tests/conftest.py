@@ -8,8 +8,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from ledger_audit.config import Config
-from ledger_audit.db import AuditContext, connect
+from core.config import Config
+from core.db import AuditContext, connect
 from transforms.build import build_intermediate
 from transforms.rules import run_rule
 from transforms.sources import SOURCES

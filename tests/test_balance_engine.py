@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledger_audit.config import Balance, Config
+from core.config import Balance, Config
 from transforms.intermediate import balance
 
 D = Decimal

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger_audit.config import Config, ConfigError, load_config
+from core.config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "ledger-audit.example.toml"

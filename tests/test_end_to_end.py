@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from spec import rule_ids
 
-from ledger_audit.config import Config
+from core.config import Config
 from ledger_audit.generate import generate
 from ledger_audit.pipeline import run_night
 

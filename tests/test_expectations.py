@@ -13,8 +13,8 @@ import re
 
 import pytest
 
+from core.errors import ValidationFailed
 from expectations import validate_marts, validate_sources
-from ledger_audit.errors import ValidationFailed
 
 D20 = dt.date(2026, 11, 20)
 D19 = dt.date(2026, 11, 19)

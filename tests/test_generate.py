@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ledger_audit.errors import AuditError
+from core.errors import AuditError
 from ledger_audit.generate import generate
 from ledger_audit.generate.common import local_us
 from ledger_audit.generate.funding import BalanceInputs, allocate

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from core.config import Config
+from core.errors import BadFileError
 from ledger_audit import pipeline
-from ledger_audit.config import Config
-from ledger_audit.errors import BadFileError
 from ledger_audit.publish import WarehousePaths
 from transforms.load import LandingFile, discover, load_file, sha256_of
 from transforms.staging.lake import stage
@@ -99,7 +99,8 @@ def staged(tmp_path: Path, date: dt.date = D) -> duckdb.DuckDBPyConnection:
 def no_build(monkeypatch):
     """The night without the audit's build and expectations: only loading is under test here."""
     monkeypatch.setattr("transforms.build.build_all", lambda con, ctx, previous=None: None)
-    monkeypatch.setattr(pipeline, "_expectations", lambda name: (lambda *a: []))
+    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
 
 
 # --- formats and types ------------------------------------------------------------------------

@@ -10,26 +10,22 @@ The CLI's `run`, the Airflow DAG and the tests all call these functions.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import duckdb
 
-from ledger_audit.db import AuditContext
+from core.db import AuditContext
 
 HERE = Path(__file__).resolve().parent
 
-# Python steps after the as-of views, each a module with build(con, ctx). Order matters:
-# later steps read what earlier ones wrote.
-INTERMEDIATE_STEPS: list[str] = [
-    "transforms.intermediate.balance",     # issue 3: the balance engine
-    "transforms.intermediate.identity",    # issue 4: identity clusters
-]
-MART_STEPS: list[str] = [
-    "transforms.marts.balances",           # issue 3
-    "transforms.marts.identity_clusters",  # issue 4
-    "transforms.marts.liability",          # issue 4
-]
+from transforms.intermediate import balance, identity
+from transforms.marts import balances, identity_clusters, liability
+from transforms.marts.violations import build_violations
+
+# Steps after the as-of views, each a module with build(con, ctx). Order matters: later steps
+# read what earlier ones wrote.
+INTERMEDIATE_STEPS = (balance, identity)
+MART_STEPS = (balances, identity_clusters, liability)
 
 
 # TEMP views over the sources as of "now", in order: rules and the engine read these
@@ -43,8 +39,8 @@ def build_asof(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
 
 
 def _run_steps(con, ctx, steps) -> None:
-    for name in steps:
-        importlib.import_module(name).build(con, ctx)
+    for step in steps:
+        step.build(con, ctx)
 
 
 def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
@@ -54,8 +50,6 @@ def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> Non
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None) -> None:
-    from transforms.marts.violations import build_violations
-
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     _run_steps(con, ctx, MART_STEPS)
     build_violations(con, ctx, previous)

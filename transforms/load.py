@@ -30,7 +30,8 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.errors import BadFileError
+from core.errors import BadFileError
+from core.sql import ident, literal
 from transforms.sources import FORMATS, SOURCES, Column, Source
 
 _DT_DIR = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
@@ -150,14 +151,8 @@ def write_atomic(path: Path, text: str) -> None:
 # reading every format as text
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(text: str) -> str:
-    """A SQL string literal, for the contract's constants and our own lake paths (COPY TO and
-    CREATE VIEW take no bound parameters); never for landing data."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> list[str]:
@@ -242,7 +237,7 @@ def _raw_select(lf: LandingFile, src: Source, present: list[str]) -> tuple[str, 
     contract = [c.name for c in src.columns]
     if lf.fmt in (".jsonl", ".jsonl.gz"):
         # parsed in Python with numbers kept as their text (_jsonl_exact), registered as a view
-        cols = ", ".join(_q(n) for n in contract)
+        cols = ", ".join(ident(n) for n in contract)
         return f"SELECT _row, j, {cols} FROM {JSONL_VIEW}", "j"
     if lf.fmt == ".parquet":
         inner = "SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number)" \
@@ -251,9 +246,9 @@ def _raw_select(lf: LandingFile, src: Source, present: list[str]) -> tuple[str, 
         # a streaming window over the scan numbers rows in file order
         inner = f"SELECT row_number() OVER () AS _row, * FROM {_csv()}"
     have = [n for n in contract if n in set(present)]
-    replace = f" REPLACE ({', '.join(f'{_q(n)}::VARCHAR AS {_q(n)}' for n in have)})" if have else ""
-    missing = "".join(f", NULL::VARCHAR AS {_q(n)}" for n in contract if n not in set(present))
-    raw = "to_json(struct_pack(" + ", ".join(f"{_q(n)} := {_q(n)}::VARCHAR" for n in present) + "))"
+    replace = f" REPLACE ({', '.join(f'{ident(n)}::VARCHAR AS {ident(n)}' for n in have)})" if have else ""
+    missing = "".join(f", NULL::VARCHAR AS {ident(n)}" for n in contract if n not in set(present))
+    raw = "to_json(struct_pack(" + ", ".join(f"{ident(n)} := {ident(n)}::VARCHAR" for n in present) + "))"
     return f"SELECT *{replace}{missing} FROM ({inner})", raw
 
 
@@ -266,12 +261,12 @@ def _typed(c: Column, v: str) -> str:
     if c.type in ("str",):
         return v
     if c.type == "enum":
-        return f"CASE WHEN {v} IN ({', '.join(_lit(x) for x in c.values)}) THEN {v} END"
+        return f"CASE WHEN {v} IN ({', '.join(literal(x) for x in c.values)}) THEN {v} END"
     if c.type in ("money2", "money6"):
-        return (f"CASE WHEN regexp_full_match(trim({v}), {_lit(_DECIMAL[c.type])})"
+        return (f"CASE WHEN regexp_full_match(trim({v}), {literal(_DECIMAL[c.type])})"
                 f" THEN TRY_CAST(trim({v}) AS {c.duckdb_type}) END")
     if c.type == "int":
-        return f"CASE WHEN regexp_full_match(trim({v}), {_lit(_INTEGER)}) THEN TRY_CAST(trim({v}) AS BIGINT) END"
+        return f"CASE WHEN regexp_full_match(trim({v}), {literal(_INTEGER)}) THEN TRY_CAST(trim({v}) AS BIGINT) END"
     if c.type in ("ts", "date"):
         t = f"TRY_CAST({v} AS {c.duckdb_type})"
         return f"CASE WHEN isfinite({t}) THEN {t} END"
@@ -297,25 +292,25 @@ def _check_reason(c: Column) -> str:
 def typed_select(src: Source, raw_sql: str, raw_expr: str) -> str:
     """The one pass: typed contract columns, `_row`, `_reason` (first failing check, NULL for a good row) and `_raw` for bad rows only."""
     def v(c: Column) -> str:
-        return _q("v." + c.name)  # the text, empty string as NULL
+        return ident("v." + c.name)  # the text, empty string as NULL
 
     def t(c: Column) -> str:
-        return _q("t." + c.name)  # the typed value, NULL when the text does not parse
+        return ident("t." + c.name)  # the typed value, NULL when the text does not parse
 
-    texts = ", ".join(f"nullif({_q(c.name)}, '') AS {v(c)}" for c in src.columns)
+    texts = ", ".join(f"nullif({ident(c.name)}, '') AS {v(c)}" for c in src.columns)
     typed = ", ".join(f"{_typed(c, v(c))} AS {t(c)}" for c in src.columns)
     whens = []
     for c in src.columns:
         if c.required:
-            whens.append(f"WHEN {v(c)} IS NULL THEN {_lit('missing required value: ' + c.name)}")
+            whens.append(f"WHEN {v(c)} IS NULL THEN {literal('missing required value: ' + c.name)}")
         if c.type != "str":
             whens.append(f"WHEN {v(c)} IS NOT NULL AND {t(c)} IS NULL THEN {_bad_reason(c, v(c))}")
         if c.check:
             pred = re.sub(r"\bx\b", t(c), c.check)
-            whens.append(f"WHEN {t(c)} IS NOT NULL AND NOT ({pred}) THEN {_lit(_check_reason(c))}")
+            whens.append(f"WHEN {t(c)} IS NOT NULL AND NOT ({pred}) THEN {literal(_check_reason(c))}")
     reason = "CASE " + " ".join(whens) + " END"
 
-    out = ", ".join(f"{t(c)} AS {_q(c.name)}" for c in src.columns)
+    out = ", ".join(f"{t(c)} AS {ident(c.name)}" for c in src.columns)
     return f"""
         WITH s AS ({raw_sql}),
              v AS (SELECT s.*, {texts} FROM s),
@@ -369,25 +364,25 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
             if exact is not None:
                 con.register(JSONL_VIEW, exact)
             typed = typed_select(src, *_raw_select(lf, src, present))
-            con.execute(f"COPY ({typed}) TO {_lit(str(tmp_all))} (FORMAT parquet)",
+            con.execute(f"COPY ({typed}) TO {literal(str(tmp_all))} (FORMAT parquet)",
                         {"p": p} if "$p" in typed else {})
         except duckdb.Error as exc:
             raise BadFileError(f"{lf.source}: cannot read {lf.file}: {_first_line(exc)}") from None
         finally:
             if exact is not None:
                 con.unregister(JSONL_VIEW)
-        contract = ", ".join(_q(c.name) for c in src.columns)
+        contract = ", ".join(ident(c.name) for c in src.columns)
         n_read, n_bad = con.execute("SELECT count(*), count(_reason) FROM read_parquet($t)",
                                     {"t": str(tmp_all)}).fetchone()
         con.execute(
             f"COPY (SELECT {contract}, $dt::DATE AS _dt, $file AS _file, _row"
-            f" FROM read_parquet($t) WHERE _reason IS NULL) TO {_lit(str(tmp_ok))} (FORMAT parquet)",
+            f" FROM read_parquet($t) WHERE _reason IS NULL) TO {literal(str(tmp_ok))} (FORMAT parquet)",
             {"t": str(tmp_all), "dt": lf.dt, "file": lf.file})
         if n_bad:
             con.execute(
                 f"COPY (SELECT $source AS source, $dt::DATE AS dt, $file AS file, _row AS row_number,"
                 f" _raw AS raw, _reason AS reason FROM read_parquet($t) WHERE _reason IS NOT NULL)"
-                f" TO {_lit(str(tmp_bad))} (FORMAT parquet)",
+                f" TO {literal(str(tmp_bad))} (FORMAT parquet)",
                 {"t": str(tmp_all), "source": lf.source, "dt": lf.dt, "file": lf.file})
         st = lf.path.stat()
         if (st.st_size, st.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):

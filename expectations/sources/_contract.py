@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from expectations.base import FAIL, GX_FAIL, GX_WARN, TableSuite, gx_expectations, key_unique, quote
+from core.sql import ident
+from expectations.base import FAIL, GX_FAIL, GX_WARN, TableSuite, gx_expectations, key_unique
 from transforms.sources import SOURCES, Column
 
 # the contract's row checks, as GX range arguments (DuckDB predicate on the typed value x)
@@ -73,9 +74,9 @@ def contract_suite(
     src = SOURCES[source]
     derived = dict(derived or {})
     if event_time:
-        # business date of the event in the platform zone (variable set by ledger_audit.db.prepare)
+        # business date of the event in the platform zone (variable set by core.db.prepare)
         derived[future_column(event_time)] = (
-            f"date_diff('day', _dt, ({quote(event_time)} AT TIME ZONE "
+            f"date_diff('day', _dt, ({ident(event_time)} AT TIME ZONE "
             f"coalesce(getvariable('tz'), 'UTC'))::DATE)"
         )
 

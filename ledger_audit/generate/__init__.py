@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ledger_audit.errors import AuditError
+from core.errors import AuditError
 from ledger_audit.generate import background, loadcases, planted
 from ledger_audit.generate.common import DAY, NO_EXPIRY, biz_date, local_us, rate_micro, round2
 from ledger_audit.generate.funding import BalanceInputs, allocate

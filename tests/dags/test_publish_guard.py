@@ -9,9 +9,9 @@ import datetime as dt
 import duckdb
 import pytest
 
+from core.errors import AuditError
 from ledger_audit import pipeline
 from ledger_audit.airflow_support import _publish_for
-from ledger_audit.errors import AuditError
 
 
 def built_for(path, day: str) -> None:

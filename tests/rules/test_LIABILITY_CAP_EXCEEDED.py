@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from ledger_audit.config import Config, Liability
+from core.config import Config, Liability
 
 
 def call(rid, at, amount, cash, model="glm-4", aid="a1"):

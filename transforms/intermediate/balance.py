@@ -61,7 +61,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ledger_audit.db import AuditContext
+from core.db import AuditContext
 
 HERE = Path(__file__).resolve().parent
 

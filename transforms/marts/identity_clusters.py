@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.db import AuditContext
+from core.db import AuditContext
 
 SQL = Path(__file__).with_suffix(".sql")
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.db import AuditContext, bind
+from core.db import AuditContext
+from core.sql import bind
 
 SQL = Path(__file__).resolve().parent / "liability_caps.sql"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ledger_audit.db import AuditContext
+from core.db import AuditContext
 from transforms.rules import discover, run_rule
 
 DDL = """

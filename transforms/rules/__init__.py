@@ -31,7 +31,8 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_audit.db import AuditContext, bind
+from core.db import AuditContext
+from core.sql import bind
 
 HERE = Path(__file__).resolve().parent
 SEVERITIES = ("violation", "risk", "break")

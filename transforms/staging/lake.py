@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.load import LakeEntry, _lit, _q
+from core.sql import ident, literal
+from transforms.load import LakeEntry
 from transforms.sources import SOURCES, Source
 
 EXCLUDED_DDL = """
@@ -53,7 +54,7 @@ QUARANTINE_COLUMNS = ("source VARCHAR, dt DATE, file VARCHAR, row_number BIGINT,
 
 def _files_literal(paths: list[Path]) -> str:
     # CREATE VIEW cannot bind parameters; these are the lake's own absolute paths
-    return "[" + ", ".join(_lit(str(p.resolve())) for p in paths) + "]"
+    return "[" + ", ".join(literal(str(p.resolve())) for p in paths) + "]"
 
 
 def _scan(paths: list[Path]) -> str:
@@ -65,9 +66,9 @@ def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path]
 
     Only rows whose key occurs more than once are compared, as typed values (12.3 = 12.30, an
     instant is the same in any offset); extra landing columns never reach the lake."""
-    key = ", ".join(_q(k) for k in src.key)
-    key_text = " || ', ' || ".join(f"{_lit(k + '=')} || {_q(k)}::VARCHAR" for k in src.key)
-    content = "struct_pack(" + ", ".join(f"{_q(c.name)} := {_q(c.name)}" for c in src.columns) + ")"
+    key = ", ".join(ident(k) for k in src.key)
+    key_text = " || ', ' || ".join(f"{literal(k + '=')} || {ident(k)}::VARCHAR" for k in src.key)
+    content = "struct_pack(" + ", ".join(f"{ident(c.name)} := {ident(c.name)}" for c in src.columns) + ")"
     con.execute(f"""
         INSERT INTO meta.excluded_rows
         WITH repeated AS (SELECT {key} FROM {_scan(paths)} GROUP BY ALL HAVING count(*) > 1),
@@ -116,10 +117,10 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
         if not shown:
             con.execute(src.ddl(f"staging.{name}"))  # an empty, typed table
             continue
-        cols = ", ".join(f"s.{_q(c.name)}" for c in src.columns)
+        cols = ", ".join(f"s.{ident(c.name)}" for c in src.columns)
         n_excl = con.execute("SELECT count(*) FROM meta.excluded_rows WHERE source = $s",
                              {"s": name}).fetchone()[0]
-        anti = (f" ANTI JOIN (SELECT file, row_number FROM meta.excluded_rows WHERE source = {_lit(name)}) x"
+        anti = (f" ANTI JOIN (SELECT file, row_number FROM meta.excluded_rows WHERE source = {literal(name)}) x"
                 " ON x.file = s._file AND x.row_number = s._row") if n_excl else ""
         con.execute(f"CREATE VIEW staging.{name} AS SELECT {cols}, s._dt, s._file, s._row"
                     f" FROM {_scan([e.parquet(lake) for e in shown])} s{anti}")

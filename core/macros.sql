@@ -1,4 +1,4 @@
--- Exact-money helpers, created on every connection (ledger_audit/db.py).
+-- Exact-money helpers, created on every connection (core/db.py).
 -- DuckDB's round() is half away from zero and DECIMAL / DECIMAL is DOUBLE: never use either
 -- on money. These round half-even (banker's rounding, rules.md §5) by integer arithmetic.
 CREATE OR REPLACE TEMP MACRO round_half_even_2(x) AS (

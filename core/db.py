@@ -2,7 +2,7 @@
 
 Every connection compares times in UTC, knows the platform time zone and the run's "now"
 (the end of the business date, rules.md §6), and has the exact-money macros of
-`transforms/macros.sql`. DuckDB turns DECIMAL / DECIMAL into DOUBLE and rounds half away from
+`core/macros.sql`. DuckDB turns DECIMAL / DECIMAL into DOUBLE and rounds half away from
 zero, so money is never divided and is rounded only with those macros.
 """
 
@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from ledger_audit.config import Config, rule_params
+from core.config import Config, rule_params
 
-MACROS = Path(__file__).resolve().parent.parent / "transforms" / "macros.sql"
+MACROS = Path(__file__).resolve().parent / "macros.sql"
 # Analysts open the warehouse with the duckdb CLI from PyPI (1.5.x); files written by
 # duckdb 2.0 are readable there only with this storage version.
 STORAGE_VERSION = "v1.5.0"
@@ -74,14 +74,3 @@ def connect(path: str | Path | None, ctx: AuditContext, *, read_only: bool = Fal
     else:
         con = duckdb.connect(str(path), read_only=read_only)
     return prepare(con, ctx)
-
-
-def bind(sql: str, params: dict[str, object]) -> dict[str, object]:
-    """The subset of `params` that `sql` names as $name (DuckDB rejects unused parameters)."""
-    import re
-
-    names = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
-    missing = names - params.keys()
-    if missing:
-        raise KeyError(f"SQL names unknown parameter(s): {', '.join(sorted(missing))}")
-    return {k: v for k, v in params.items() if k in names}
