@@ -19,7 +19,8 @@ It reads the as-of views `int_<source>` and the engine's tables, and may bind `$
 `$business_date`, `$tz`, `$trial_days` and every [rules]/[liability] setting by name
 (`$dispute_days`). A `.py` rule defines the same header as module constants (RULE_ID,
 SEVERITY, CLAUSE, AUDIENCE) and `find(con, ctx) -> str`, returning the SELECT to run.
-Adding a rule means adding its file and its test; nothing else changes.
+Adding a rule means adding its file, its test (`tests/rules/test_<RULE_ID>.py`) and its planted
+case (`ledger_audit/generate/planted/<RULE_ID>.py`); nothing else changes.
 """
 
 from __future__ import annotations
