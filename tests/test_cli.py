@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger_audit import pipeline
 from ledger_audit.cli import app
+from ledger_audit.pipeline import step_audit, step_validate
 
 ROW = {"topup_id": "t1", "account_id": "a1", "paid_at": "2026-11-20T10:00:00+08:00", "amount": "100.00",
        "method": "card", "payer_ref_hash": "p1", "status": "succeeded"}
@@ -28,8 +28,8 @@ def write_topups(landing: Path, name: str, rows: list[dict]) -> None:
 
 @pytest.fixture
 def runner(monkeypatch):
-    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
-    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     return CliRunner()
 
 

@@ -1,4 +1,4 @@
-"""Loading the landing zone (transforms/load.py, transforms/staging/lake.py, pipeline.load):
+"""Loading the landing zone (transforms/load.py, transforms/staging/lake.py, pipeline.step_load):
 every format to the same typed rows, bad rows and bad files, duplicates, re-runs, late files.
 Each test writes a few rows by hand; the expected rows are written from the contract."""
 
@@ -21,6 +21,8 @@ import pytest
 from core.config import Config
 from core.errors import BadFileError
 from ledger_audit import pipeline
+from ledger_audit.pipeline import step_audit, step_validate
+from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import WarehousePaths
 from transforms.load import LandingFile, discover, load_file, sha256_of
 from transforms.staging.lake import stage
@@ -88,7 +90,7 @@ def staged(tmp_path: Path, date: dt.date = D) -> duckdb.DuckDBPyConnection:
     """pipeline.load, then the staging views, load_audit and quarantine on an in-memory DB."""
     wh = tmp_path / "out" / "warehouse.duckdb"
     pipeline.load(tmp_path / "landing", wh, date, Config())
-    state = pipeline._state(WarehousePaths(wh), date)
+    state = read_load_state(WarehousePaths(wh), date)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     stage(con, state["entries"], WarehousePaths(wh).lake)
@@ -99,8 +101,8 @@ def staged(tmp_path: Path, date: dt.date = D) -> duckdb.DuckDBPyConnection:
 def no_build(monkeypatch):
     """The night without the audit's build and expectations: only loading is under test here."""
     monkeypatch.setattr("transforms.build.build_all", lambda con, ctx, previous=None: None)
-    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
-    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
 
 
 # --- formats and types ------------------------------------------------------------------------

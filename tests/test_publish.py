@@ -14,6 +14,7 @@ import pytest
 from core.config import Config
 from core.errors import AuditError, BadFileError, ValidationFailed
 from ledger_audit import pipeline
+from ledger_audit.pipeline import step_audit, step_validate
 from ledger_audit.publish import WarehousePaths
 
 D = dt.date(2026, 11, 20)
@@ -38,8 +39,8 @@ def topup(tid: str, amount: str = "100.00") -> dict:
 def night(tmp_path, monkeypatch):
     """A landing zone with one top-up file, published once (expectations stubbed: their own
     tests cover them)."""
-    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
-    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     landing, wh = tmp_path / "landing", tmp_path / "out" / "warehouse.duckdb"
     write_topups(landing, "2026-11-20", "a.csv", [topup("t1"), topup("t2", "12.30")])
     pipeline.run_night(landing, wh, D, Config())
@@ -114,8 +115,8 @@ def test_a_crash_before_the_replace_leaves_the_published_file_byte_identical(nig
     assert wh.read_bytes() == before
     assert not WarehousePaths(wh).building.exists() and not WarehousePaths(wh).next.exists()
     monkeypatch.undo()  # the next night picks the file up
-    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
-    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     pipeline.run_night(landing, wh, D, Config())
     assert topup_ids(wh) == ["t1", "t2", "t3"]
 
@@ -128,8 +129,8 @@ def test_a_failed_validation_leaves_the_published_file_byte_identical(night, mon
     def fail(*args):
         raise ValidationFailed("staging.topups dt=2026-11-20: amount below 0")
 
-    monkeypatch.setattr(pipeline, "validate_sources", fail)
-    monkeypatch.setattr(pipeline, "validate_marts", fail)
+    monkeypatch.setattr(step_validate, "validate_sources", fail)
+    monkeypatch.setattr(step_audit, "validate_marts", fail)
     with pytest.raises(ValidationFailed):
         pipeline.run_night(landing, wh, D, Config())
     assert wh.read_bytes() == before
@@ -210,7 +211,7 @@ def test_validation_sees_the_new_files_only_as_staging_tables(night, monkeypatch
         seen["docs"] = docs_dir
         return ["one warning"]
 
-    monkeypatch.setattr(pipeline, "validate_sources", validate_sources)
+    monkeypatch.setattr(step_validate, "validate_sources", validate_sources)
     pipeline.load(landing, wh, D, Config())
     result = pipeline.validate(landing, wh, D, Config())
     assert seen == {"partitions": [("topups", D)], "rows": [("t3", "topups/dt=2026-11-20/b.csv")],

@@ -1,0 +1,86 @@
+"""The audit step: the next warehouse beside the published one (staging views, load_audit,
+quarantine, intermediate, marts, violations), then expectations.validate_marts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from core.config import Config
+from core.db import AuditContext, connect
+from expectations import validate_marts
+from ledger_audit.pipeline.handover import read_load_state
+from ledger_audit.publish import WarehousePaths, remove_db
+from transforms.staging.lake import stage
+
+RUN_DDL = """
+CREATE OR REPLACE TABLE meta.run (
+    business_date DATE NOT NULL, landing VARCHAR NOT NULL, lake VARCHAR NOT NULL,
+    files BIGINT NOT NULL, built_at TIMESTAMPTZ NOT NULL
+)"""
+
+
+def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
+          config: Config | None = None) -> dict:
+    """Build the next warehouse beside the published one and validate its marts.
+
+    On success it waits at `<warehouse>.next` for publish; on any failure nothing is left
+    behind and the published warehouse is untouched."""
+    from transforms.build import build_all
+
+    config = config or Config()
+    ctx = AuditContext(business_date, config)
+    paths = WarehousePaths(Path(warehouse))
+    with paths.locked():
+        state = read_load_state(paths, business_date)
+        remove_db(paths.building)
+        remove_db(paths.next)
+        warnings: list[str] = []
+        con = None
+        try:
+            con = connect(paths.building, ctx, new=True)
+            stage(con, state["entries"], paths.lake, carried=state["carried"])
+            previous = None
+            if paths.warehouse.exists():
+                con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(paths.warehouse)})
+                if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
+                               " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
+                    previous = "prev.marts.violations"
+            build_all(con, ctx, previous)
+            warnings += list(validate_marts(con, ctx, paths.docs) or [])
+            con.execute(RUN_DDL)
+            con.execute("INSERT INTO meta.run VALUES ($d, $landing, $lake, $n, now())",
+                        {"d": business_date, "landing": state["landing"], "lake": str(paths.lake),
+                         "n": len(state["entries"])})
+            summary = summarise(con)
+            if previous:
+                con.execute("DETACH prev")
+            con.close()
+            con = None
+            paths.building.rename(paths.next)
+        except BaseException:
+            if con is not None:
+                con.close()
+            remove_db(paths.building)
+            raise
+    return {"business_date": business_date.isoformat(), "next": str(paths.next),
+            "warnings": state["warnings"] + warnings, **summary}
+
+
+def summarise(con: duckdb.DuckDBPyConnection) -> dict:
+    """Per source, the files and rows read, loaded, dropped and quarantined; per rule, the
+    violations found."""
+    sources = {}
+    for row in con.execute(
+            "SELECT source, count(*), sum(rows_read), sum(rows_loaded), sum(rows_duplicate),"
+            " sum(rows_quarantined) FROM marts.load_audit GROUP BY source ORDER BY source").fetchall():
+        sources[row[0]] = dict(zip(("files", "rows_read", "rows_loaded", "rows_duplicate",
+                                    "rows_quarantined"), map(int, row[1:])))
+    try:
+        violations = dict(con.execute(
+            "SELECT rule_id, count(*) FROM marts.violations GROUP BY rule_id ORDER BY rule_id").fetchall())
+    except duckdb.Error:
+        violations = {}
+    return {"sources": sources, "violations": violations}

@@ -1,0 +1,36 @@
+"""The validate step: Great Expectations on the partitions this night's load added."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from core.config import Config
+from core.db import AuditContext, connect
+from expectations import validate_sources
+from ledger_audit.pipeline.handover import read_load_state
+from ledger_audit.publish import WarehousePaths
+from transforms.staging.lake import stage
+
+
+def validate(landing: str | Path, warehouse: str | Path, business_date: dt.date,
+             config: Config | None = None) -> dict:
+    """Great Expectations on the partitions this night's load added; raises ValidationFailed."""
+    config = config or Config()
+    paths = WarehousePaths(Path(warehouse))
+    state = read_load_state(paths, business_date)
+    new = set(state["new"])
+    partitions = sorted({(e.source, e.dt) for e in state["entries"] if e.file in new})
+    warnings: list[str] = []
+    if partitions:
+        ctx = AuditContext(business_date, config)
+        con = connect(None, ctx)
+        try:
+            # the new files' rows, duplicates judged against everything loaded before
+            stage(con, state["entries"], paths.lake, views_of=new)
+            days = [(s, dt.date.fromisoformat(d)) for s, d in partitions]
+            warnings += list(validate_sources(con, days, paths.docs) or [])
+        finally:
+            con.close()
+    return {"business_date": business_date.isoformat(),
+            "partitions": [list(p) for p in partitions], "warnings": warnings}
