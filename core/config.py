@@ -22,7 +22,7 @@ class _Section(BaseModel):
 
 
 class Platform(_Section):
-    timezone: str = "Asia/Shanghai"
+    timezone: str = Field("Asia/Shanghai", description="time zone of business dates, of \"now\" (the end of the run's date) and of timestamps written without offset")
 
     @field_validator("timezone")
     @classmethod
@@ -35,8 +35,8 @@ class Platform(_Section):
 
 
 class Balance(_Section):
-    burn_down: tuple[Bucket, Bucket, Bucket] = ("trial", "discount", "cash")
-    trial_days: int = Field(30, gt=0, description="trial expiry when expires_at is null")
+    burn_down: tuple[Bucket, Bucket, Bucket] = Field(("trial", "discount", "cash"), description="order in which recomputed funding draws a charge from the kinds of funds")
+    trial_days: int = Field(30, gt=0, description="days after granted_at a trial grant without expires_at expires")
 
     @field_validator("burn_down")
     @classmethod
@@ -47,31 +47,31 @@ class Balance(_Section):
 
 
 class Rules(_Section):
-    minor_age: int = Field(18, gt=0)
-    multi_account_min_size: int = Field(3, ge=2)
-    trial_new_customer_days: int = Field(30, ge=0)
-    dispute_days: int = Field(30, gt=0)
-    payer_fan_out_min_accounts: int = Field(5, ge=2)
-    payer_fan_out_days: int = Field(30, gt=0)
-    structured_window_hours: int = Field(24, gt=0)
-    structured_min_count: int = Field(5, ge=2)
-    structured_max_single: Decimal = Field(Decimal("10000.00"), gt=0)
-    structured_min_total: Decimal = Field(Decimal("20000.00"), gt=0)
-    rapid_refund_hours: int = Field(72, gt=0)
-    rapid_refund_max_consumed_pct: Decimal = Field(Decimal(5), ge=0, le=100)
-    content_violations_min: int = Field(3, ge=1)
-    content_violations_days: int = Field(7, gt=0)
+    minor_age: int = Field(18, gt=0, description="age in whole years below which a holder is a minor")
+    multi_account_min_size: int = Field(3, ge=2, description="accounts an identity cluster must hold to be flagged")
+    trial_new_customer_days: int = Field(30, ge=0, description="days after registration within which a trial grant goes to a new customer")
+    dispute_days: int = Field(30, gt=0, description="days within which a third-party top-up dispute lock must be resolved")
+    payer_fan_out_min_accounts: int = Field(5, ge=2, description="distinct accounts one payer instrument must fund within the window")
+    payer_fan_out_days: int = Field(30, gt=0, description="length of the payer fan-out window, in days")
+    structured_window_hours: int = Field(24, gt=0, description="length of the structuring window, in hours")
+    structured_min_count: int = Field(5, ge=2, description="top-ups below the single limit the window must hold")
+    structured_max_single: Decimal = Field(Decimal("10000.00"), gt=0, description="single top-up limit (CNY): only top-ups below it count")
+    structured_min_total: Decimal = Field(Decimal("20000.00"), gt=0, description="total (CNY) the counted top-ups must reach together")
+    rapid_refund_hours: int = Field(72, gt=0, description="hours after the top-up within which a refund request counts as rapid")
+    rapid_refund_max_consumed_pct: Decimal = Field(Decimal(5), ge=0, le=100, description="percent of the top-up consumed below which the refund is flagged")
+    content_violations_min: int = Field(3, ge=1, description="flagged calls within the window that make an account a repeat offender")
+    content_violations_days: int = Field(7, gt=0, description="length of the content-violation window, in days")
 
 
 class Liability(_Section):
-    cap_basis: Literal["paid", "charged"] = "paid"
+    cap_basis: Literal["paid", "charged"] = Field("paid", description="liability cap: \"paid\" sums the calls' cash_amount, \"charged\" their amount")
 
 
 class Identity(_Section):
     # splink match probability at or above which two accounts are linked by name/birth/address.
     # 0.9: on FEBRL3 every threshold from 0.5 to 0.99 gives precision 1.0 and recall >= 0.997
     # (0.999 drops recall to 0.980); 0.9 sits inside that plateau, not at its edge.
-    match_probability: float = Field(0.9, gt=0, lt=1)
+    match_probability: float = Field(0.9, gt=0, lt=1, description="splink match probability at or above which name, birth date and address link two accounts")
 
 
 class DuckDB(_Section):

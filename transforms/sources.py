@@ -1,4 +1,4 @@
-"""The input contract of ../shared/spec/data-contract.md, as data.
+"""The input contract, as data (docs/data-contract.md is written from it).
 
 One place says, for every landing-zone source, its columns, their types, which are required,
 their allowed values and the per-row checks whose failure quarantines a row. The loader, the
@@ -40,6 +40,7 @@ class Column:
     # a SQL predicate on the typed value `x`; a row whose value fails it is quarantined
     check: str | None = None
     check_reason: str | None = None
+    doc: str = ""  # what the column means, for docs/data-contract.md
 
     @property
     def duckdb_type(self) -> str:
@@ -70,8 +71,8 @@ class Source:
         return f"CREATE TABLE {table or 'staging.' + self.name} ({', '.join(cols)})"
 
 
-def C(name, type, required=False, values=(), check=None, check_reason=None) -> Column:
-    return Column(name, type, required, tuple(values), check, check_reason)
+def C(name, type, required=False, values=(), check=None, check_reason=None, doc="") -> Column:
+    return Column(name, type, required, tuple(values), check, check_reason, doc)
 
 
 POSITIVE = ("x > 0", "amount must be greater than 0")
@@ -86,19 +87,19 @@ SOURCES: dict[str, Source] = {
             grain="one row per account version (type-2 history; latest updated_at is current)",
             columns=(
                 C("account_id", "str", True),
-                C("updated_at", "ts", True),
+                C("updated_at", "ts", True, doc="when this version took effect (first version: = registered_at)"),
                 C("registered_at", "ts", True),
                 C("account_type", "enum", True, ("personal", "enterprise")),
-                C("real_name", "str"),
-                C("birth_date", "date"),
-                C("id_doc_hash", "str"),
-                C("enterprise_name", "str"),
-                C("enterprise_tax_id", "str"),
-                C("real_name_verified_at", "ts"),
+                C("real_name", "str", doc="verified name of the person (personal) or legal representative"),
+                C("birth_date", "date", doc="from the verified ID document"),
+                C("id_doc_hash", "str", doc="verified ID document number of the person"),
+                C("enterprise_name", "str", doc="verified enterprise (enterprise accounts)"),
+                C("enterprise_tax_id", "str", doc="verified unified social credit code (enterprise accounts)"),
+                C("real_name_verified_at", "ts", doc="null: not verified"),
                 C("phone_hash", "str"),
-                C("email", "str"),
+                C("email", "str", doc="as typed by the user"),
                 C("address", "str"),
-                C("device_id", "str"),
+                C("device_id", "str", doc="device fingerprint at registration"),
                 C("registration_ip", "str"),
             ),
         ),
@@ -111,13 +112,13 @@ SOURCES: dict[str, Source] = {
                 C("topup_id", "str", True),
                 C("account_id", "str", True),
                 C("paid_at", "ts", True),
-                C("amount", "money2", True, check=POSITIVE[0], check_reason=POSITIVE[1]),
+                C("amount", "money2", True, check=POSITIVE[0], check_reason=POSITIVE[1], doc="cash paid, > 0"),
                 C("method", "enum", True, ("alipay", "wechat_pay", "bank_transfer", "card", "other")),
-                C("payer_ref_hash", "str", True),
-                C("payer_id_hash", "str"),
-                C("promotion_ids", "str"),
-                C("status", "enum", True, ("succeeded", "failed")),
-                C("chargeback_at", "ts"),
+                C("payer_ref_hash", "str", True, doc="the paying instrument (Alipay account, bank account, card)"),
+                C("payer_id_hash", "str", doc="the payer's identity as reported by the channel (person ID or enterprise tax ID)"),
+                C("promotion_ids", "str", doc="promotions applied to this top-up, `;`-separated"),
+                C("status", "enum", True, ("succeeded", "failed"), doc="only `succeeded` credits the balance"),
+                C("chargeback_at", "ts", doc="the payer reversed the payment through the channel"),
             ),
         ),
         Source(
@@ -128,11 +129,11 @@ SOURCES: dict[str, Source] = {
             columns=(
                 C("grant_id", "str", True),
                 C("account_id", "str", True),
-                C("kind", "enum", True, ("trial", "discount")),
-                C("amount", "money2", True, check=POSITIVE[0], check_reason=POSITIVE[1]),
+                C("kind", "enum", True, ("trial", "discount"), doc="discount covers red envelopes, cashback, coupons, vouchers"),
+                C("amount", "money2", True, check=POSITIVE[0], check_reason=POSITIVE[1], doc="> 0"),
                 C("granted_at", "ts", True),
-                C("expires_at", "ts"),
-                C("topup_id", "str"),
+                C("expires_at", "ts", doc="null: trial → granted_at + 30 days (configurable); discount → never"),
+                C("topup_id", "str", doc="the top-up a discount was earned with"),
                 C("promotion_id", "str"),
             ),
         ),
@@ -148,7 +149,7 @@ SOURCES: dict[str, Source] = {
                     True,
                     ("trial", "topup_discount", "coupon", "cashback", "red_envelope", "limited_time"),
                 ),
-                C("stackable", "bool", True),
+                C("stackable", "bool", True, doc="true only where stacking is expressly allowed in writing"),
                 C("new_customers_only", "bool", True),
                 C("starts_at", "ts"),
                 C("ends_at", "ts"),
@@ -160,19 +161,19 @@ SOURCES: dict[str, Source] = {
             grain="one row per billed API call",
             clause="Zhipu §3.2, §6",
             columns=(
-                C("request_id", "str", True),
+                C("request_id", "str", True, doc="unique; a repeated request_id is a duplicate delivery, not a new call"),
                 C("account_id", "str", True),
                 C("api_key_id", "str", True),
-                C("model", "str", True),
+                C("model", "str", True, doc="the service in the sense of Zhipu §9.5"),
                 C("started_at", "ts", True),
-                C("input_tokens", "int", True, check=NON_NEGATIVE[0], check_reason="input_tokens must not be negative"),
-                C("output_tokens", "int", True, check=NON_NEGATIVE[0], check_reason="output_tokens must not be negative"),
-                C("amount", "money6", True),
-                C("cash_amount", "money6", True),
-                C("trial_amount", "money6", True),
-                C("discount_amount", "money6", True),
-                C("unpaid_amount", "money6"),
-                C("moderation_label", "str"),
+                C("input_tokens", "int", True, check=NON_NEGATIVE[0], check_reason="input_tokens must not be negative", doc="≥ 0"),
+                C("output_tokens", "int", True, check=NON_NEGATIVE[0], check_reason="output_tokens must not be negative", doc="≥ 0"),
+                C("amount", "money6", True, doc="what the platform charged"),
+                C("cash_amount", "money6", True, doc="how the platform funded the charge"),
+                C("trial_amount", "money6", True, doc="how the platform funded the charge"),
+                C("discount_amount", "money6", True, doc="how the platform funded the charge"),
+                C("unpaid_amount", "money6", doc="part served without balance (default 0); the four parts sum to `amount`"),
+                C("moderation_label", "str", doc="null, or the content category the platform's moderation flagged"),
             ),
         ),
         Source(
@@ -181,9 +182,9 @@ SOURCES: dict[str, Source] = {
             grain="one row per model price change (reference data)",
             columns=(
                 C("model", "str", True),
-                C("effective_from", "ts", True),
-                C("input_price_per_1k", "money6", True),
-                C("output_price_per_1k", "money6", True),
+                C("effective_from", "ts", True, doc="price holds from here until the model's next row"),
+                C("input_price_per_1k", "money6", True, doc="CNY per 1,000 tokens"),
+                C("output_price_per_1k", "money6", True, doc="CNY per 1,000 tokens"),
             ),
         ),
         Source(
@@ -198,9 +199,9 @@ SOURCES: dict[str, Source] = {
                 C("amount", "money2", True),
                 C("title_type", "enum", True, ("personal", "enterprise")),
                 C("buyer_name", "str", True),
-                C("buyer_tax_id", "str"),
-                C("proof_provided", "bool"),
-                C("status", "enum", True, ("issued", "voided")),
+                C("buyer_tax_id", "str", doc="required when title_type = enterprise"),
+                C("proof_provided", "bool", doc="personal account asking for an enterprise title sent proof (§7.2)"),
+                C("status", "enum", True, ("issued", "voided"), doc="voided invoices count for nothing"),
             ),
         ),
         Source(
@@ -211,12 +212,12 @@ SOURCES: dict[str, Source] = {
             columns=(
                 C("refund_id", "str", True),
                 C("account_id", "str", True),
-                C("topup_id", "str", True),
+                C("topup_id", "str", True, doc="the top-up being refunded"),
                 C("requested_at", "ts", True),
                 C("decided_at", "ts"),
-                C("status", "enum", True, ("requested", "approved", "rejected", "paid")),
+                C("status", "enum", True, ("requested", "approved", "rejected", "paid"), doc="approved and paid refunds take money out"),
                 C("amount", "money2", True),
-                C("destination_ref_hash", "str"),
+                C("destination_ref_hash", "str", doc="instrument the money went to"),
             ),
         ),
         Source(
@@ -233,6 +234,7 @@ SOURCES: dict[str, Source] = {
                     "enum",
                     True,
                     ("lock", "unlock", "freeze", "unfreeze", "close", "terminate", "reinstate"),
+                    doc="lock/freeze suspend service and API keys; close/terminate end it",
                 ),
                 C(
                     "reason",
@@ -247,8 +249,8 @@ SOURCES: dict[str, Source] = {
                         "other",
                     ),
                 ),
-                C("topup_id", "str"),
-                C("evidence_received_at", "ts"),
+                C("topup_id", "str", doc="the disputed top-up"),
+                C("evidence_received_at", "ts", doc="the user proved consent of the rights holder (§5.2)"),
             ),
         ),
         Source(
@@ -261,9 +263,9 @@ SOURCES: dict[str, Source] = {
                 C("at", "ts", True),
                 C("kind", "enum", True, ("transfer_out", "transfer_in", "goodwill", "correction")),
                 C("bucket", "enum", True, ("cash", "trial", "discount")),
-                C("amount", "money2", True),
-                C("counterparty_account_id", "str"),
-                C("legal_basis", "str"),
+                C("amount", "money2", True, doc="signed: credit > 0, debit < 0"),
+                C("counterparty_account_id", "str", doc="for transfers"),
+                C("legal_basis", "str", doc="law, court ruling or approved account transfer that allows it"),
             ),
         ),
         Source(
@@ -274,7 +276,7 @@ SOURCES: dict[str, Source] = {
             columns=(
                 C("claim_id", "str", True),
                 C("account_id", "str", True),
-                C("model", "str", True),
+                C("model", "str", True, doc="the service in breach"),
                 C("filed_at", "ts", True),
                 C("incident_start", "ts"),
                 C("incident_end", "ts"),
@@ -291,9 +293,9 @@ SOURCES: dict[str, Source] = {
                         "user_fault",
                     ),
                 ),
-                C("damage_type", "enum", True, ("direct", "indirect")),
+                C("damage_type", "enum", True, ("direct", "indirect"), doc="indirect covers special, incidental, consequential, lost profit, business interruption, information loss (§9.3)"),
                 C("claimed_amount", "money2", True),
-                C("paid_amount", "money2"),
+                C("paid_amount", "money2", doc="compensation already paid"),
                 C("paid_at", "ts"),
             ),
         ),

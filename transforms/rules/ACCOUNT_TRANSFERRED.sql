@@ -2,13 +2,15 @@
 -- severity: violation
 -- clause: Kimi User Agreement, 账户转让说明 — 除此以外，您的账户不得以任何方式转让 (save as the law, a court ruling or the platform's transfer process allows, an account may not be transferred in any way)
 -- audience: legal
--- Flags each account a later version of which carries a different id_doc_hash or
--- enterprise_tax_id than the latest earlier non-null one (a first recording, null to value, is no
--- change), when the account was verified (earliest real_name_verified_at) strictly before that
--- version's updated_at. Only the first change is flagged (rules.md §6 "Account versions").
--- amount_at_stake: unconsumed cash at the change, from the balance engine's checkpoint of kind
--- account_version (usage at updated_at included). Reading: a negative unconsumed cash (after an
--- excessive refund) puts 0 at stake; an account with no checkpoint row has 0.
+-- settings: balance.burn_down, balance.trial_days
+-- Flags each account a later version of which carries a different id_doc_hash or enterprise_tax_id
+-- than the latest earlier non-null one (a first recording, null to value, is no change), when the
+-- account was verified (earliest real_name_verified_at) strictly before that version's updated_at.
+-- Only the first change is flagged (rules.md §6 "Account versions"). amount_at_stake: unconsumed
+-- cash at the change, from the balance engine's checkpoint of kind account_version (usage at
+-- updated_at included).
+-- Reading: A negative unconsumed cash (after an excessive refund) puts 0 at stake; an account with
+-- no checkpoint row has 0.
 -- Exists because the holder's rights to the balance do not pass to whoever took the account over.
 WITH v AS (
     SELECT account_id, updated_at, verified_from,

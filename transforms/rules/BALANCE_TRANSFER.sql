@@ -2,10 +2,11 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §6.1, §2.3, §2.4 — the top-up amount cannot be transferred or gifted; trial funds and discount amounts are non-transferable
 -- audience: finance
--- Flags each manual adjustment of kind transfer_out or transfer_in without a legal_basis (null
--- or blank). amount_at_stake = |amount|.
--- Exists because moving balance between accounts without a law, ruling or approved account
--- transfer behind it is a transfer the agreement forbids.
+-- settings: none
+-- Flags each manual adjustment of kind transfer_out or transfer_in without a legal_basis (null or
+-- blank). amount_at_stake = |amount|.
+-- Exists because moving balance between accounts without a law, ruling or approved account transfer
+-- behind it is a transfer the agreement forbids.
 SELECT a.account_id,
        'adjustment' AS subject_type,
        a.adjustment_id AS subject_id,

@@ -2,6 +2,7 @@
 -- severity: risk
 -- clause: Zhipu Service Agreement §5.2, §5.3 — funds reversed by the payer through the payment channel may be third-party or illegal funds
 -- audience: legal
+-- settings: none
 -- Flags every succeeded top-up whose payer reversed the payment (chargeback_at set before "now").
 -- Exists because a chargeback takes the cash back while the balance it bought may already be spent.
 SELECT t.account_id,

@@ -2,9 +2,10 @@
 -- severity: risk
 -- clause: Kimi User Agreement, 您的权利和义务 (3) — 您不得向 Kimi 智能助手输出或诱导 Kimi 智能助手向您输出包含以下内容的言论 (you must not input prohibited content or induce the service to output it)
 -- audience: legal
+-- settings: rules.content_violations_min, rules.content_violations_days
 -- Flags each account with at least $content_violations_min (config, 3) usage rows carrying a
--- moderation_label within $content_violations_days (config, 7) days: some half-open window
--- [s, s + 7 × 24 h) holds them (rules.md §6 "Windows"; trying each labelled row's started_at as s
+-- moderation_label within $content_violations_days (config, 7) days: some half-open window [s, s +
+-- 7 × 24 h) holds them (rules.md §6 "Windows"; trying each labelled row's started_at as s
 -- suffices). occurred_at: the earliest instant the count was reached. amount_at_stake 0. Evidence
 -- lists every labelled request inside a qualifying window.
 -- Exists because repeated prohibited content calls for blocking and a report to the authorities.

@@ -2,12 +2,15 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §5.2 — within 30 days from the lock the user should prove that the rights holder agreed to the top-up; otherwise the amount is refunded to the rights holder
 -- audience: legal
--- Flags each `lock` for reason third_party_topup_dispute not resolved within $dispute_days
--- (config, 30) days: before at + 30 × 24 h there came no evidence_received_at, no `unlock` of the
--- account (at or after the lock), and no approved or paid refund of the disputed top-up taking
--- effect. A resolution at or after the deadline does not cure it; a deadline after "now" is not
--- yet due (rules.md §6 "As of"). occurred_at = the deadline. amount_at_stake = the disputed
--- top-up's amount (0 when the lock names none).
+-- settings: rules.dispute_days
+-- Flags each `lock` for reason third_party_topup_dispute not resolved within $dispute_days (config,
+-- 30) days: before at + 30 × 24 h there came no evidence_received_at, no `unlock` of the account
+-- (at or after the lock), and no approved or paid refund of the disputed top-up taking effect. A
+-- resolution at or after the deadline does not cure it; a deadline after "now" is not yet due
+-- (rules.md §6 "As of"). occurred_at = the deadline. amount_at_stake = the disputed top-up's amount
+-- (0 when the lock names none).
+-- Reading: An `unlock` resolves the dispute only at or after the lock, a refund only once approved
+-- or paid and in effect before the deadline; the violation is dated at the deadline.
 -- Exists because money in dispute may not be held indefinitely: it must be proved or given back.
 WITH locks AS (
     SELECT a.*, a."at" + to_days($dispute_days) AS deadline

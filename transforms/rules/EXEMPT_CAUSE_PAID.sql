@@ -2,9 +2,10 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §9.2 — no liability for breach caused by force majeure, public service failures (power, networks) or third-party factors, or by equipment and system maintenance
 -- audience: legal
--- Flags each claim with cause force_majeure, public_service_failure, maintenance or third_party
--- and paid_amount > 0 (a payment dated at or after "now" has not happened yet).
--- amount_at_stake = paid_amount.
+-- settings: none
+-- Flags each claim with cause force_majeure, public_service_failure, maintenance or third_party and
+-- paid_amount > 0 (a payment dated at or after "now" has not happened yet). amount_at_stake =
+-- paid_amount.
 -- Exists because compensation for an exempt cause was owed by nobody and paid anyway.
 SELECT account_id,
        'claim' AS subject_type,

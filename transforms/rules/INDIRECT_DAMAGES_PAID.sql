@@ -2,9 +2,10 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §9.3 — Zhipu is not liable for special, incidental, indirect or consequential damages and losses (expected benefits, profit, business opportunities, business interruption, information loss)
 -- audience: legal
--- Flags each claim with damage_type `indirect` and paid_amount > 0. Reading: a payment dated at
--- or after "now" (paid_at) has not happened yet; a paid_amount without paid_at counts.
--- amount_at_stake = paid_amount.
+-- settings: none
+-- Flags each claim with damage_type `indirect` and paid_amount > 0. amount_at_stake = paid_amount.
+-- Reading: A payment dated at or after "now" (paid_at) has not happened yet; a paid_amount without
+-- paid_at counts.
 -- Exists because compensation for indirect loss was owed by nobody and paid anyway.
 SELECT account_id,
        'claim' AS subject_type,

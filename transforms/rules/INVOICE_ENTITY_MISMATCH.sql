@@ -2,10 +2,12 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §7.2 — corporate authentication accounts only support invoicing based on the authenticated corporate entity
 -- audience: finance
--- Flags each issued invoice with an enterprise title of an account that is an enterprise account
--- at issued_at (the version in force: latest updated_at ≤ issued_at) whose buyer_tax_id differs
--- from that version's enterprise_tax_id as verified at issued_at. An account not verified by
--- issued_at has no verified tax id, so any buyer_tax_id differs. amount_at_stake = the amount.
+-- settings: none
+-- Flags each issued invoice with an enterprise title of an account that is an enterprise account at
+-- issued_at (the version in force: latest updated_at ≤ issued_at) whose buyer_tax_id differs from
+-- that version's enterprise_tax_id as verified at issued_at. amount_at_stake = the amount.
+-- Reading: An account not verified by issued_at has no verified tax id, so any buyer_tax_id
+-- differs.
 -- Exists because an invoice to another entity moves deductible expenses to someone who did not pay.
 SELECT i.account_id,
        'invoice' AS subject_type,

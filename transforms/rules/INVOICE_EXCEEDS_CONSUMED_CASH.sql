@@ -2,10 +2,12 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §7.1, §2.3, §2.4 — invoices are issued according to the actual consumption amount after the top-up amount is consumed; trial funds and discount amounts cannot be invoiced
 -- audience: finance
--- Flags each issued invoice after which the account's Σ issued invoices (in issued_at,
--- invoice_id order, this one included) exceed the cash the account had consumed up to and
--- including issued_at (recomputed funding, rules.md §1). amount_at_stake = the excess, at most
--- the invoice's amount.
+-- settings: balance.burn_down, balance.trial_days
+-- Flags each issued invoice after which the account's Σ issued invoices (in issued_at, invoice_id
+-- order, this one included) exceed the cash the account had consumed up to and including issued_at
+-- (recomputed funding, rules.md §1). amount_at_stake = the excess, at most the invoice's amount.
+-- Reading: The invoice sees all usage up to and including its issued_at: a call at that very
+-- instant counts as consumed.
 -- Exists because invoicing unconsumed, trial or discount money states revenue not yet earned.
 SELECT i.account_id,
        'invoice' AS subject_type,

@@ -2,11 +2,12 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §7.2 — individuals need to provide employment certificates, business licenses and work badges as proof when applying for corporate invoices
 -- audience: finance
+-- settings: none
 -- Flags each issued invoice with an enterprise title of an account that is a personal account at
 -- issued_at (the version in force) where proof_provided is not true (false or missing).
 -- amount_at_stake = the invoice's amount.
--- Exists because a corporate invoice to a person without proof lets an enterprise deduct an
--- expense it may not have borne.
+-- Exists because a corporate invoice to a person without proof lets an enterprise deduct an expense
+-- it may not have borne.
 SELECT i.account_id,
        'invoice' AS subject_type,
        i.invoice_id AS subject_id,

@@ -2,12 +2,13 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §9.5 — under any circumstances, Zhipu's total liability for breach shall not exceed the total service fee of the service in breach
 -- audience: legal
+-- settings: liability.cap_basis
 -- Flags, per account and model, the latest claim (by filed_at, claim_id) when Σ paid_amount of
 -- every claim of that account and model filed before "now" exceeds the cap at the latest claim's
--- filed_at: Σ usage cash_amount (cap_basis 'paid', config) or amount ('charged') of the account
--- and model with started_at ≤ filed_at (rules.md §6 "Liability"; marts.liability_caps shows the
--- same cap per claim). Payments dated at or after "now" do not count yet.
--- amount_at_stake = the excess, Σ paid − cap.
+-- filed_at: Σ usage cash_amount (cap_basis 'paid', config) or amount ('charged') of the account and
+-- model with started_at ≤ filed_at (rules.md §6 "Liability"; marts.liability_caps shows the same
+-- cap per claim). amount_at_stake = the excess, Σ paid − cap.
+-- Reading: Payments dated at or after "now" do not count yet.
 -- Exists because compensation beyond the fees of the service in breach was never owed.
 WITH per_service AS (
     SELECT account_id, model,

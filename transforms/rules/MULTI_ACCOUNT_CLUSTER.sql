@@ -2,12 +2,14 @@
 -- severity: risk
 -- clause: Kimi User Agreement, 账户注册说明 — 不当注册或不当使用多个 Kimi 智能助手账户的，可采取冻结或关闭账户等措施 (improperly registering or using several accounts may lead to freezing or closing them)
 -- audience: legal
+-- settings: rules.multi_account_min_size, identity.match_probability
 -- Flags every account of an identity cluster (rules.md §3, membership as of "now") that holds at
--- least $multi_account_min_size (config, 3) accounts. amount_at_stake 0; occurred_at: the
--- account's first registration (null for an account known only from its top-ups). Evidence: the
--- cluster, its size, its first 20 accounts and this account's own links (marts.identity_clusters
--- has every member's).
--- Exists because one person behind many accounts is how trial funds and new-customer offers are farmed.
+-- least $multi_account_min_size (config, 3) accounts. amount_at_stake 0; occurred_at: the account's
+-- first registration (null for an account known only from its top-ups). Evidence: the cluster, its
+-- size, its first 20 accounts and this account's own links (marts.identity_clusters has every
+-- member's).
+-- Exists because one person behind many accounts is how trial funds and new-customer offers are
+-- farmed.
 WITH members AS (     -- the first 20 accounts by id: evidence stays small in a huge cluster
     SELECT c.cluster_id, list(c.account_id ORDER BY c.account_id)[1:20] AS accounts
     FROM intermediate.int_identity__clusters c

@@ -2,13 +2,13 @@
 -- severity: risk
 -- clause: Zhipu Service Agreement §5.2, §5.3 — a third party may top up only with the rights holder's consent, and the funds must be of legal origin
 -- audience: legal
+-- settings: rules.payer_fan_out_min_accounts, rules.payer_fan_out_days
 -- Flags each succeeded top-up inside a qualifying window: one payer_ref_hash funded at least
--- $payer_fan_out_min_accounts (config, 5) distinct accounts within $payer_fan_out_days (config,
--- 30) days — some half-open window [s, s + 30 × 24 h) holds their top-ups (rules.md §6
--- "Windows"; windows starting at each of the payer's top-ups suffice). amount_at_stake = the
--- top-up amount.
--- Exists because one instrument paying for many accounts is the mark of account farms and of
--- money moved through other people's balances.
+-- $payer_fan_out_min_accounts (config, 5) distinct accounts within $payer_fan_out_days (config, 30)
+-- days — some half-open window [s, s + 30 × 24 h) holds their top-ups (rules.md §6 "Windows";
+-- windows starting at each of the payer's top-ups suffice). amount_at_stake = the top-up amount.
+-- Exists because one instrument paying for many accounts is the mark of account farms and of money
+-- moved through other people's balances.
 WITH t AS (
     SELECT topup_id, account_id, paid_at, amount, payer_ref_hash
     FROM int_topups WHERE succeeded AND nullif(trim(payer_ref_hash), '') IS NOT NULL

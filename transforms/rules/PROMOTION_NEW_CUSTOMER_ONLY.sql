@@ -2,11 +2,12 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement, preamble — Promotional Measures may only apply to customers meeting specific conditions (here: new customers only)
 -- audience: legal
--- Flags each succeeded top-up that applied a promotion marked new_customers_only while some
--- account of its identity cluster (itself included; rules.md §3, as of "now") already had a
--- succeeded top-up paid strictly earlier. amount_at_stake: the linked discount — Σ discount
--- grants linked to the top-up that name one of those new-customer promotions or name none
--- (reading: an unattributed discount of the top-up is taken to come from it).
+-- settings: identity.match_probability
+-- Flags each succeeded top-up that applied a promotion marked new_customers_only while some account
+-- of its identity cluster (itself included; rules.md §3, as of "now") already had a succeeded
+-- top-up paid strictly earlier. amount_at_stake: the linked discount — Σ discount grants linked to
+-- the top-up that name one of those new-customer promotions or name none.
+-- Reading: An unattributed discount of the top-up is taken to come from it.
 -- Exists because a returning customer, under any of their accounts, is not a new customer.
 WITH applied AS (
     SELECT DISTINCT t.topup_id, t.account_id, t.paid_at, trim(p.promotion_id) AS promotion_id

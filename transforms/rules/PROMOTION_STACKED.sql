@@ -2,10 +2,12 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement, preamble — unless otherwise expressly stated in writing, Promotional Measures cannot be applied simultaneously
 -- audience: legal
--- Flags each succeeded top-up whose promotion_ids (';'-separated, blanks and repeats ignored)
--- name at least 2 promotions of which at least one is not stackable. Reading: a promotion id
--- missing from the promotions reference counts as not stackable (stacking must be allowed
--- expressly, in writing). amount_at_stake = Σ discount grants linked to the top-up (topup_id).
+-- settings: none
+-- Flags each succeeded top-up whose promotion_ids (';'-separated, blanks and repeats ignored) name
+-- at least 2 promotions of which at least one is not stackable. amount_at_stake = Σ discount grants
+-- linked to the top-up (topup_id).
+-- Reading: A promotion id missing from the promotions reference counts as not stackable (stacking
+-- must be allowed expressly, in writing).
 -- Exists because every discount granted beyond a single promotion was given away against the terms.
 WITH applied AS (
     SELECT DISTINCT t.topup_id, trim(p.promotion_id) AS promotion_id

@@ -2,10 +2,11 @@
 -- severity: risk
 -- clause: Zhipu Service Agreement §5.3 — you warrant that the funds used for topping up are of legal origin
 -- audience: legal
--- Flags each refund, of any status, requested at most $rapid_refund_hours (config, 72) hours
--- after its top-up was paid (requested_at ≤ paid_at + 72 h) while less than
--- $rapid_refund_max_consumed_pct % (config, 5) of the top-up had been consumed: cash consumed
--- from that top-up up to and including requested_at (the balance engine's checkpoint of kind
+-- settings: rules.rapid_refund_hours, rules.rapid_refund_max_consumed_pct, balance.burn_down, balance.trial_days
+-- Flags each refund, of any status, requested at most $rapid_refund_hours (config, 72) hours after
+-- its top-up was paid (requested_at ≤ paid_at + 72 h) while less than
+-- $rapid_refund_max_consumed_pct % (config, 5) of the top-up had been consumed: cash consumed from
+-- that top-up up to and including requested_at (the balance engine's checkpoint of kind
 -- refund_requested) × 100 < pct × amount. No checkpoint row: nothing consumed. amount_at_stake =
 -- the refund's amount.
 -- Exists because money paid in and promptly taken back out unused is how funds are laundered.

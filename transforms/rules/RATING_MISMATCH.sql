@@ -2,14 +2,15 @@
 -- severity: break
 -- clause: Zhipu Service Agreement §3.2 — billing must be accurate: what the platform charges for the usage it records must equal that usage at the price in force
 -- audience: finance
+-- settings: platform.timezone
 -- Flags each account, model and business date whose Σ charged amount differs from the Σ of the
--- calls re-rated at the price in force at started_at: per call input_tokens × input_price_per_1k
--- / 1000 + output_tokens × output_price_per_1k / 1000, the call's total rounded once half-even
--- to 6 decimals; no price in force re-rates to 0 (rules.md §6 "Prices").
+-- calls re-rated at the price in force at started_at: per call input_tokens × input_price_per_1k /
+-- 1000 + output_tokens × output_price_per_1k / 1000, the call's total rounded once half-even to 6
+-- decimals; no price in force re-rates to 0 (rules.md §6 "Prices").
 -- Exists because a charge the price list does not support is a billing error the user may contest.
--- Computed in integers: tokens × price in micro-yuan per 1k tokens is the charge in 1e-9 yuan,
--- rounded half-even to micro-yuan (exactly the decimal definition, much faster on 10M rows;
--- BIGINT overflow, past 9.2e18, fails the run loudly rather than wrapping).
+-- Implementation: computed in integers: tokens × price in micro-yuan per 1k tokens is the charge in
+-- 1e-9 yuan, rounded half-even to micro-yuan (exactly the decimal definition, much faster on 10M
+-- rows; BIGINT overflow, past 9.2e18, fails the run loudly rather than wrapping).
 WITH rated AS (
     SELECT u.account_id, u.model, u.business_date, u.started_at, u.amount,
            coalesce(u.input_tokens * to_micro(p.input_price_per_1k)

@@ -2,11 +2,12 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §8.2 — the top-up amount only supports a one-time refund
 -- audience: finance
+-- settings: none
 -- Flags every approved or paid refund of a top-up after its first, ordered by the time it took
--- effect (decided_at, else requested_at; rules.md §6) then refund_id. amount_at_stake = the
--- later refund's amount.
--- Exists because a second refund of one top-up breaks the one-time rule and risks paying out
--- money that was already returned.
+-- effect (decided_at, else requested_at; rules.md §6) then refund_id. amount_at_stake = the later
+-- refund's amount.
+-- Exists because a second refund of one top-up breaks the one-time rule and risks paying out money
+-- that was already returned.
 WITH taken AS (
     SELECT r.*,
            row_number() OVER w AS nth,

@@ -2,10 +2,13 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §8.1–8.3 — only the unconsumed top-up amount may be refunded, trial funds and discount amounts excluded, and discount amounts already used are deducted from the refund
 -- audience: finance
--- Flags each approved or paid refund whose amount exceeds refundable(T) of its top-up just
--- before it took effect: max(0, amount − cash consumed from T − earlier refunds of T − usage
--- drawn from discounts linked to T) (rules.md §1). amount_at_stake = the excess. A refund of an
--- unknown or failed top-up has nothing refundable.
+-- settings: balance.burn_down, balance.trial_days
+-- Flags each approved or paid refund whose amount exceeds refundable(T) of its top-up just before
+-- it took effect: max(0, amount − cash consumed from T − earlier refunds of T − usage drawn from
+-- discounts linked to T) (rules.md §1). amount_at_stake = the excess.
+-- Reading: A refund of an unknown or failed top-up has nothing refundable.
+-- Reading: "Just before it took effect" applies earlier refunds at the same instant (by refund_id)
+-- but not usage at that instant.
 -- Exists because paying out more than is left of a top-up returns money that was spent.
 SELECT r.account_id,
        'refund' AS subject_type,

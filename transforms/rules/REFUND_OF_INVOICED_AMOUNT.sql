@@ -2,11 +2,15 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §8.4 — amounts already invoiced cannot be refunded
 -- audience: finance
--- Flags each approved or paid refund whose amount exceeds the account's refundable(t) just
--- before it took effect, while over_invoiced(t) > 0 — the account had been invoiced for more
--- cash than it had consumed (rules.md §1: refundable = max(0, unconsumed_cash − over_invoiced)).
--- amount_at_stake = min(amount, over_invoiced). Invoices issued at the refund's own instant are
--- not yet counted (they sort after the usage of that instant).
+-- settings: balance.burn_down, balance.trial_days
+-- Flags each approved or paid refund whose amount exceeds the account's refundable(t) just before
+-- it took effect, while over_invoiced(t) > 0 — the account had been invoiced for more cash than it
+-- had consumed (rules.md §1: refundable = max(0, unconsumed_cash − over_invoiced)). amount_at_stake
+-- = min(amount, over_invoiced).
+-- Reading: Invoices issued at the refund's own instant are not yet counted (they sort after the
+-- usage of that instant).
+-- Reading: "Just before it took effect" applies earlier refunds at the same instant (by refund_id)
+-- but not usage at that instant.
 -- Exists because refunding invoiced money lets the buyer keep a tax invoice for money returned.
 SELECT r.account_id,
        'refund' AS subject_type,

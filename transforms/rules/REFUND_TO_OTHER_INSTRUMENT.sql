@@ -2,6 +2,7 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §8.1 — an approved refund is returned through the original payment method selected when topping up
 -- audience: finance
+-- settings: none
 -- Flags each approved or paid refund whose destination_ref_hash is set and differs from the
 -- payer_ref_hash of the top-up it refunds. amount_at_stake = the refund's amount. Requested and
 -- rejected refunds moved no money and are not flagged.

@@ -2,10 +2,11 @@
 -- severity: violation
 -- clause: Kimi User Agreement, 服务协议的终止 (2) — 如您在 Kimi 智能助手终止提供服务后，再一次直接或间接以他人名义注册为用户的，Kimi 智能助手有权再次单方面终止 (whoever registers again, directly or in another's name, after the service was terminated may be terminated again)
 -- audience: legal
--- Flags each account registered (first version's registered_at) strictly after another account
--- of its identity cluster received a `terminate` action (a user's `close` does not count) and
--- while that termination still held: no `reinstate` of that account at or before the new
--- registration (half-open [terminate, reinstate), rules.md §6 "Intervals"). amount_at_stake 0.
+-- settings: identity.match_probability
+-- Flags each account registered (first version's registered_at) strictly after another account of
+-- its identity cluster received a `terminate` action (a user's `close` does not count) and while
+-- that termination still held: no `reinstate` of that account at or before the new registration
+-- (half-open [terminate, reinstate), rules.md §6 "Intervals"). amount_at_stake 0.
 -- Exists because a terminated user may not come back under a new account.
 WITH terminated AS (      -- each terminate with the first reinstate after it (null: still terminated)
     SELECT t.account_id, t.action_id, t."at",

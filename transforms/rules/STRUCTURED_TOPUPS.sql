@@ -2,12 +2,14 @@
 -- severity: risk
 -- clause: Zhipu Service Agreement §5.3 — you warrant that the funds used for topping up are of legal origin
 -- audience: legal
--- Flags each succeeded top-up inside a qualifying window of its account: some half-open window
--- [s, s + $structured_window_hours h) (config, 24) holds at least $structured_min_count (config,
--- 5) of the account's top-ups below $structured_max_single (config, 10,000.00), together at least
--- $structured_min_total (config, 20,000.00). Only top-ups below the single limit count (rules.md
--- §6 "Windows"). amount_at_stake = the top-up amount.
--- Exists because splitting a large payment into many small ones is how reporting thresholds are dodged.
+-- settings: rules.structured_window_hours, rules.structured_min_count, rules.structured_max_single, rules.structured_min_total
+-- Flags each succeeded top-up inside a qualifying window of its account: some half-open window [s,
+-- s + $structured_window_hours h) (config, 24) holds at least $structured_min_count (config, 5) of
+-- the account's top-ups below $structured_max_single (config, 10,000.00), together at least
+-- $structured_min_total (config, 20,000.00). Only top-ups below the single limit count (rules.md §6
+-- "Windows"). amount_at_stake = the top-up amount.
+-- Exists because splitting a large payment into many small ones is how reporting thresholds are
+-- dodged.
 WITH t AS (
     SELECT topup_id, account_id, paid_at, amount
     FROM int_topups WHERE succeeded AND amount < $structured_max_single

@@ -2,11 +2,13 @@
 -- severity: risk
 -- clause: Zhipu Service Agreement §5.2 — if a third party tops up your balance account, it must have agreed to do so; otherwise the account may be locked and the amount refunded to the rights holder
 -- audience: legal
+-- settings: none
 -- Flags each succeeded top-up whose payer_id_hash is set and equals neither the account's
 -- id_doc_hash nor its enterprise_tax_id as of paid_at (the version in force, each identifier the
--- latest non-null one recorded up to then, rules.md §6 "Account versions"). Reading: an account
--- with neither identifier recorded by paid_at has nothing to compare with and is not evaluated
--- (TOPUP_BY_UNVERIFIED_ACCOUNT covers it). amount_at_stake = the top-up amount.
+-- latest non-null one recorded up to then, rules.md §6 "Account versions"). amount_at_stake = the
+-- top-up amount.
+-- Reading: An account with neither identifier recorded by paid_at has nothing to compare with and
+-- is not evaluated (TOPUP_BY_UNVERIFIED_ACCOUNT covers it).
 -- Exists because money paid in by someone else may be reclaimed by its owner.
 WITH ids AS (
     SELECT account_id, updated_at,

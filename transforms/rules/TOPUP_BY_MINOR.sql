@@ -2,9 +2,11 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §3.1 — when you top up, you should have full civil capacity
 -- audience: legal
+-- settings: rules.minor_age, platform.timezone
 -- Flags each succeeded top-up paid while the account holder was younger than $minor_age (config,
--- 18): whole calendar years between the account's latest known birth_date and the business date
--- of paid_at (platform zone). No birth date: not evaluated. amount_at_stake = the top-up amount.
+-- 18): whole calendar years between the account's latest known birth_date and the business date of
+-- paid_at (platform zone). No birth date: not evaluated. amount_at_stake = the top-up amount.
+-- Reading: A 29 February birthday is reached on 1 March in common years.
 -- Exists because money paid in by a minor may have to be given back in full.
 WITH acc AS (
     SELECT account_id, latest_birth_date AS birth_date

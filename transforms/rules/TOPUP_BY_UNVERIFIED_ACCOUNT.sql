@@ -2,10 +2,12 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §3.1 — when you top up, you should possess an account that has been successfully verified through real-name authentication
 -- audience: legal
--- Flags each succeeded top-up when no version of its account has real_name_verified_at at or
--- before paid_at (verification counts from the earliest real_name_verified_at of any version,
--- rules.md §6). Reading: a top-up into an account id with no account record at all is flagged too
--- (nothing shows it verified); evidence says account_known false. amount_at_stake = the amount.
+-- settings: none
+-- Flags each succeeded top-up when no version of its account has real_name_verified_at at or before
+-- paid_at (verification counts from the earliest real_name_verified_at of any version, rules.md
+-- §6). amount_at_stake = the amount.
+-- Reading: A top-up into an account id with no account record at all is flagged too (nothing shows
+-- it verified); evidence says account_known false.
 -- Exists because the platform must know who pays in before it takes the money.
 WITH acc AS (
     SELECT account_id, any_value(verified_from) AS verified_from

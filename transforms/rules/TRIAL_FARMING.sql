@@ -2,10 +2,11 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §2.3 — platform trial funds are granted to new customers; Kimi User Agreement, 账户注册说明 — 不当使用多个账户 (improper use of several accounts)
 -- audience: legal
+-- settings: identity.match_probability
 -- Flags, in an identity cluster (rules.md §3) whose trial grants went to at least 2 distinct
 -- accounts, every trial grant of the cluster but its earliest by (granted_at, grant_id), the
--- earliest's own account's later trials included (rules.md §6 "TRIAL_FARMING").
--- amount_at_stake = the grant's amount. Grants are as of "now".
+-- earliest's own account's later trials included (rules.md §6 "TRIAL_FARMING"). amount_at_stake =
+-- the grant's amount. Grants are as of "now".
 -- Exists because one person may take the new-customer trial once, not once per account.
 WITH g AS (
     SELECT g.*, coalesce(c.cluster_id, g.account_id) AS cluster_id

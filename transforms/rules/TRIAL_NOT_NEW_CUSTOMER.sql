@@ -2,10 +2,11 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §2.3 — platform trial funds are granted by the platform to new customers for trial scenarios
 -- audience: legal
+-- settings: rules.trial_new_customer_days
 -- Flags each trial grant made more than $trial_new_customer_days (config, 30) days after the
 -- account's registered_at (the first version's): granted_at > registered_at + 30 × 24 h. A grant
--- exactly 30 days after is not flagged. A grant to an account with no account record is not
--- evaluated. amount_at_stake = the grant's amount.
+-- exactly 30 days after is not flagged. amount_at_stake = the grant's amount.
+-- Reading: A grant to an account with no account record is not evaluated.
 -- Exists because a customer who registered long ago is not the new customer trial funds are for.
 WITH reg AS (
     SELECT account_id, any_value(first_registered_at) AS registered_at

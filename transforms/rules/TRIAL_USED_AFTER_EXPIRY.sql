@@ -2,13 +2,14 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §2.3 — platform trial funds are limited-time funds, valid for 30 days from issuance unless otherwise agreed when granted
 -- audience: finance
+-- settings: balance.burn_down, balance.trial_days, platform.timezone
 -- Flags each account and business date on which the platform funded a call with trial money
--- (trial_amount > 0) while, just before the call, the recomputed live trial balance was zero and
--- at least one trial grant of the account had already expired (expires_at ≤ started_at).
+-- (trial_amount > 0) while, just before the call, the recomputed live trial balance was zero and at
+-- least one trial grant of the account had already expired (expires_at ≤ started_at).
 -- amount_at_stake = Σ trial_amount of those calls.
--- "Just before the call": the live trial balance at the start of the call's segment (the
--- calls between two balance events of the account), less what the earlier calls of the
--- segment drew from it once the kinds burnt before trial (rules.md §1 burn-down) ran out.
+-- Reading: "Just before the call": the live trial balance at the start of the call's segment (the
+-- calls between two balance events of the account), less what the earlier calls of the segment drew
+-- from it once the kinds burnt before trial (rules.md §1 burn-down) ran out.
 -- Exists because expired trial funds spent as if still valid hide free service as paid.
 WITH seg AS (
     -- only segments where the platform spent trial money and the recomputed live trial can

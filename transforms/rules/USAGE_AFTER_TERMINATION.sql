@@ -2,12 +2,15 @@
 -- severity: violation
 -- clause: Kimi User Agreement, 服务协议的终止 — 注销账户、终止服务后服务协议关系解除 (once the account is closed or terminated the service relationship ends)
 -- audience: legal
--- Flags, per account and business date, usage that started at or after a `close` or `terminate`
--- and before the next `reinstate` (half-open, rules.md §6 "Intervals"; unlock/unfreeze do not end
--- a termination). Reading: actions at the same instant apply in action_id order.
--- amount_at_stake = Σ amount of those usage rows.
--- Exists because a closed or terminated account must not be served, and what it was billed is disputed.
--- The intervals are worked out once, in transforms/intermediate/int_usage__out_of_service.sql.
+-- settings: platform.timezone
+-- Flags, per account and business date, usage that started at or after a `close` or `terminate` and
+-- before the next `reinstate` (half-open, rules.md §6 "Intervals"; unlock/unfreeze do not end a
+-- termination). amount_at_stake = Σ amount of those usage rows.
+-- Reading: Actions at the same instant apply in action_id order.
+-- Exists because a closed or terminated account must not be served, and what it was billed is
+-- disputed.
+-- Implementation: The intervals are worked out once, in
+-- transforms/intermediate/int_usage__out_of_service.sql.
 SELECT account_id,
        'account-date' AS subject_type,
        account_id || '|' || strftime(business_date, '%Y-%m-%d') AS subject_id,

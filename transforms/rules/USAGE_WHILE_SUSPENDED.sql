@@ -2,13 +2,16 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §5.2, §5.3 — during the account lock period Zhipu suspends service usage and locks the user's API keys
 -- audience: legal
--- Flags, per account and business date, usage that started while the account was suspended:
--- from a `lock` or `freeze` (inclusive) to the next `unlock`, `unfreeze` or `reinstate`
--- (exclusive); overlapping suspensions merge and any resuming action ends them all (rules.md §6
--- "Intervals"). Reading: actions at the same instant are applied in action_id order (the last one
--- decides the state). amount_at_stake = Σ amount of those usage rows.
+-- settings: platform.timezone
+-- Flags, per account and business date, usage that started while the account was suspended: from a
+-- `lock` or `freeze` (inclusive) to the next `unlock`, `unfreeze` or `reinstate` (exclusive);
+-- overlapping suspensions merge and any resuming action ends them all (rules.md §6 "Intervals").
+-- amount_at_stake = Σ amount of those usage rows.
+-- Reading: Actions at the same instant are applied in action_id order (the last one decides the
+-- state).
 -- Exists because service given while the account is locked is service the lock should have stopped.
--- The intervals are worked out once, in transforms/intermediate/int_usage__out_of_service.sql.
+-- Implementation: The intervals are worked out once, in
+-- transforms/intermediate/int_usage__out_of_service.sql.
 SELECT account_id,
        'account-date' AS subject_type,
        account_id || '|' || strftime(business_date, '%Y-%m-%d') AS subject_id,

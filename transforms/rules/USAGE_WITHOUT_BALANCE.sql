@@ -2,9 +2,10 @@
 -- severity: violation
 -- clause: Zhipu Service Agreement §6.3 — services are used only while the balance is sufficient; prepaid services are paid in full before use
 -- audience: finance
--- Flags each account and business date on which recomputed funding (rules.md §1) left part of
--- the day's usage uncovered by any trial, discount or cash balance; amount_at_stake is that
--- day's uncovered amount.
+-- settings: balance.burn_down, balance.trial_days, platform.timezone
+-- Flags each account and business date on which recomputed funding (rules.md §1) left part of the
+-- day's usage uncovered by any trial, discount or cash balance; amount_at_stake is that day's
+-- uncovered amount.
 -- Exists because service given without balance is revenue the platform may never collect.
 SELECT d.account_id,
        'account-date' AS subject_type,

@@ -7,7 +7,15 @@ with a header the runner reads:
     -- severity: violation
     -- clause: Zhipu Service Agreement §8.2 — a top-up may be refunded only once
     -- audience: finance
-    -- Flags ... / Exists because ...   (free text: what it flags and why)
+    -- settings: rules.dispute_days, balance.burn_down   (config keys that change it, or none)
+    -- Flags ...                     (free text: what it flags, its thresholds)
+    -- Reading: ...                  (one per reading chosen where the agreements leave room)
+    -- Exists because ...            (why it matters)
+    -- Implementation: ...           (optional: a note for engineers)
+
+A paragraph starts at a line beginning "Reading:", "Exists because" or "Implementation:".
+docs/rules.md, the catalogue a reader without the code uses, is written from these headers
+(`ledger_audit.docs`).
 
 and selects exactly these columns, one row per subject:
 
@@ -41,7 +49,8 @@ AUDIENCES = ("finance", "legal")
 OUTPUT_COLUMNS = (
     "account_id", "subject_type", "subject_id", "occurred_at", "amount_at_stake", "evidence",
 )
-_HEADER = re.compile(r"^--\s*(rule_id|severity|clause|audience):\s*(.+?)\s*$")
+_HEADER = re.compile(r"^--\s*(rule_id|severity|clause|audience|settings):\s*(.+?)\s*$")
+PARAGRAPHS = ("Reading:", "Exists because", "Implementation:")
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,12 @@ class Rule:
     audience: str
     description: str
     path: Path
+    settings: tuple[str, ...] = ()  # config keys ("rules.dispute_days") that change what it flags
+    paragraphs: tuple[str, ...] = ()  # the free text: what it flags, readings, why, notes
+
+    @property
+    def readings(self) -> list[str]:
+        return [p.removeprefix("Reading:").strip() for p in self.paragraphs if p.startswith("Reading:")]
 
     def sql(self, con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> str:
         if self.path.suffix == ".sql":
@@ -77,11 +92,19 @@ def _parse(path: Path) -> Rule:
                 meta[m.group(1)] = m.group(2)
             else:
                 text.append(line.lstrip("- ").rstrip())
-        description = " ".join(t for t in text if t)
+        paragraphs: list[str] = []
+        for t in filter(None, text):
+            if paragraphs and not t.startswith(PARAGRAPHS):
+                paragraphs[-1] += " " + t
+            else:
+                paragraphs.append(t)
     else:
         mod = _module(path)
         meta = {k.lower(): getattr(mod, k, None) for k in ("RULE_ID", "SEVERITY", "CLAUSE", "AUDIENCE")}
-        description = (mod.__doc__ or "").strip()
+        meta["settings"] = ", ".join(getattr(mod, "SETTINGS", ())) or "none"
+        paragraphs = [" ".join(p.split()) for p in (mod.__doc__ or "").strip().split("\n\n")]
+    description = " ".join(paragraphs)
+    settings = tuple(s.strip() for s in meta.get("settings", "none").split(",") if s.strip() != "none")
     for key in ("rule_id", "severity", "clause", "audience"):
         if not meta.get(key):
             raise ValueError(f"rule file {path.name}: header lacks '{key}:'")
@@ -91,7 +114,8 @@ def _parse(path: Path) -> Rule:
         raise ValueError(f"rule file {path.name}: severity must be one of {SEVERITIES}")
     if meta["audience"] not in AUDIENCES:
         raise ValueError(f"rule file {path.name}: audience must be one of {AUDIENCES}")
-    return Rule(meta["rule_id"], meta["severity"], meta["clause"], meta["audience"], description, path)
+    return Rule(meta["rule_id"], meta["severity"], meta["clause"], meta["audience"], description, path,
+                settings, tuple(paragraphs))
 
 
 def discover() -> list[Rule]:
