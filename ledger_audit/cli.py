@@ -1,4 +1,4 @@
-"""The `ledger-audit` command line (../shared/spec/README.md, "The command line")."""
+"""The `ledger-audit` command line (README.md, "Commands")."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
     generate(out, accounts=1000, days=30, seed=1, end=date(2026, 11, 20), usage_rows=None) -> str
 
 Writes `out/<source>/dt=YYYY-MM-DD/part-NNN.<ext>` for the eleven sources of
-../shared/spec/data-contract.md, plus
+docs/data-contract.md, plus
 - `out/expected_violations.csv` (rule_id, subject_id, amount_at_stake): exactly the rows
   `marts.violations` must hold after `ledger-audit run --date <end>` with default settings;
 - `out/expected_load.csv` (source, file, rows_read, rows_duplicate, rows_quarantined): one row

@@ -1,4 +1,4 @@
-"""The rules of ../shared/spec/rules.md, one file each, named after the rule_id.
+"""The rules the audit checks (docs/rules.md), one file each, named after the rule_id.
 
 A rule is `transforms/rules/<RULE_ID>.sql` (or `.py`) that returns its offending rows. It opens
 with a header the runner reads:
