@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 import pytest
 
@@ -468,7 +467,6 @@ def test_sql_sweep_flags_what_gx_flags(db, tmp_path):
 # ---- the suites cover the contract ------------------------------------------------------------
 
 
-
 def test_every_source_has_a_suite_module_derived_from_the_contract():
     from expectations import sources
     from transforms.sources import SOURCES
@@ -477,18 +475,3 @@ def test_every_source_has_a_suite_module_derived_from_the_contract():
         suite = sources.suite(name)
         assert suite.table == f"staging.{name}"
         assert set(src.required) <= set(suite.columns)
-
-
-def test_every_published_mart_has_a_suite_with_the_contract_columns():
-    from spec import spec_text
-
-    from expectations import marts
-
-    text = spec_text("data-contract.md")
-    published = dict(re.findall(r"^\| `marts\.(\w+)` \| [^|]+ \| ([^|]+) \|$", text, re.MULTILINE))
-    assert len(published) == 8
-
-    for name, columns in published.items():
-        # "evidence (JSON text)", "links (JSON text: signal, other account, weight)"
-        contract = [c.strip() for c in re.sub(r"\([^)]*\)", "", columns).split(",")]
-        assert list(marts.suite(name).columns) == contract, name
