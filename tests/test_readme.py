@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.config import ConfigError, load_config
 from ledger_audit import airflow_support, pipeline
 from ledger_audit.cli import app
+from transforms import rules
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -225,6 +227,20 @@ def test_every_option_the_readme_shows_is_an_option_of_the_command(command):
     help_text = CliRunner().invoke(app, [command, "--help"]).output
     unknown = [o for o in _readme_options(command) if not re.search(rf"{o}\b", help_text)]
     assert not unknown, f"ledger-audit {command} has no {unknown}"
+
+
+def test_the_readme_counts_the_rules_there_are():
+    (count,) = re.findall(r"checks the (\d+) rules", README)
+    assert int(count) == len(rules.discover())
+
+
+def test_the_readme_example_of_a_bad_config_key_is_the_real_message(tmp_path, monkeypatch):
+    (example,) = re.findall(r"`(config file x\.toml: [^`]+)`", README)
+    monkeypatch.chdir(tmp_path)
+    Path("x.toml").write_text("[rules]\ndispute_dayz = 45\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(Path("x.toml"))
+    assert str(raised.value) == example
 
 
 def _write_topup(landing: Path, day: str) -> None:
