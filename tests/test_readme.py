@@ -83,6 +83,17 @@ def test_every_backticked_repository_path_exists(doc):
     assert not missing, f"{_name(doc)} names paths that do not exist: {missing}"
 
 
+def test_every_doc_the_code_points_at_exists():
+    """The DAG's doc, module docstrings and comments send readers to docs by path."""
+    top, missing = _top_level(), []
+    for py in sorted(ROOT.glob("[!.]*/**/*.py")):
+        if py.parts[len(ROOT.parts)] in top and py.parts[len(ROOT.parts)] != "tests":
+            for ref in re.findall(r"[\w./-]+\.md\b", py.read_text(encoding="utf-8")):
+                if ref.split("/")[0] in top and not (ROOT / ref).exists():
+                    missing.append(f"{py.relative_to(ROOT)}: {ref}")
+    assert not missing, missing
+
+
 def test_the_path_check_catches_a_missing_path():
     top = _top_level()
     assert {"transforms", "README.md", "dev"} <= top and ".venv" not in top
