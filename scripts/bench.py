@@ -1,6 +1,6 @@
 """Benchmark: speed and peak memory of the nightly job, printed as figures.
 
-    uv run python scripts/bench.py --accounts 200000 --usage-rows 10000000 --days 30
+    ./dev python scripts/bench.py --accounts 200000 --usage-rows 10000000 --days 30
 
 Each phase runs in its own process, which reports its wall time and peak resident memory
 (ru_maxrss), so one phase's memory does not hide another's. Not a test: it asserts nothing,
