@@ -22,15 +22,6 @@ def test_every_command_has_help_and_is_in_the_readme(command):
     assert f"ledger-audit {command}" in README, f"README does not show `ledger-audit {command}`"
 
 
-def test_readme_quick_start_is_two_commands_and_ci_runs_the_second():
-    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```(?:sh|bash|shell)\n(.*?)```", quick, re.DOTALL)
-    commands = [line for b in blocks for line in b.strip().splitlines() if line and not line.startswith("#")]
-    assert len(commands) == 2, commands
-    assert "ledger-audit demo" in commands[0]
-    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-
-
 def test_readme_links_point_inside_the_repository():
     links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README)
     local = [ln for ln in links if "://" not in ln and not ln.startswith("mailto:")]

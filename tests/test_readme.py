@@ -15,8 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from core.config import ConfigError, load_config
-from ledger_audit import airflow_support, pipeline
+from ledger_audit import airflow_support
 from ledger_audit.cli import app
+from ledger_audit.pipeline import step_audit, step_validate
 from transforms import rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,8 +267,8 @@ def _write_topup(landing: Path, day: str) -> None:
 
 
 def test_the_readme_query_on_meta_run_says_which_night_the_warehouse_holds(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])  # their own tests cover them
-    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])  # tested on their own
+    monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     (query,) = re.findall(r'"(SELECT \* FROM meta\.run)"', README)
     landing, wh, runner = tmp_path / "landing", str(tmp_path / "w.duckdb"), CliRunner()
     for day in ("2026-11-19", "2026-11-20"):
