@@ -1,4 +1,4 @@
-"""The balance marts (transforms/marts/balances.sql): account_balances, topup_positions,
+"""The balance marts (transforms/marts/{account_balances,topup_positions,funding_breaks}/): account_balances, topup_positions,
 funding_breaks; and that a re-run of a date gives the same marts and violation ids.
 
 One scenario, worked out by hand (run date 2026-11-20; "now" = 2026-11-21T00:00+08:00):
@@ -17,9 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from transforms.build import build_intermediate, build_marts
-from transforms.marts.balances import build as build_balance_marts
-from transforms.marts.violations import DDL, build_violations
+from transforms.build import build_intermediate, build_marts, run_query
+from transforms.marts.violations.build import DDL, build_violations
 from transforms.rules import discover
 
 D = Decimal
@@ -61,6 +60,11 @@ def scenario(db):
                        "decided_at": "2026-11-20T10:00:00+08:00", "status": "approved",
                        "amount": "10.00"})
     return db
+
+
+def build_balance_marts(con, ctx):
+    for mart in ("account_balances", "topup_positions", "funding_breaks"):
+        run_query(con, ctx, f"marts.{mart}")
 
 
 def build(db):

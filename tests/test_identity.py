@@ -2,7 +2,7 @@
 
 import json
 
-from transforms.marts import identity_clusters
+from transforms.build import run_query
 
 
 def account(aid, updated_at="2026-11-01T09:00:00+08:00", **cols):
@@ -92,7 +92,7 @@ def test_a_value_shared_by_many_accounts_links_them_as_a_star(db):
 def test_mart_lists_every_account_with_the_evidence_of_its_links(db):
     db.add("accounts", account("a1", phone_hash="ph1"), account("a2", phone_hash="ph1"), account("z1"))
     db.build()
-    identity_clusters.build(db.con, db.ctx)
+    run_query(db.con, db.ctx, "marts.identity_clusters")
     rows = {a: (c, n, json.loads(j)) for a, c, n, j in db.query(
         "SELECT account_id, cluster_id, cluster_size, links FROM marts.identity_clusters")}
     assert rows == {

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from transforms.marts import liability
+from transforms.build import run_query
 
 
 def call(rid, at, amount, cash, model="glm-4"):
@@ -18,7 +18,7 @@ def claim(cid, filed_at, claimed, paid=None, cause="platform_fault", damage="dir
 
 def caps(db):
     db.build()
-    liability.build(db.con, db.ctx)
+    run_query(db.con, db.ctx, "marts.liability_caps")
     return db.query("SELECT claim_id, cap_basis, cap, eligible, paid_before, payable, reason "
                     "FROM marts.liability_caps ORDER BY claim_id")
 

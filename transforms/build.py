@@ -1,11 +1,14 @@
-"""The audit's build, in order, on a connection whose `staging` schema holds the loaded sources.
+"""The audit's build, in order, on a connection whose `staging` schema holds the loaded sources
+(`transforms/staging/stg_sources.py` made the views, `marts.load_audit` and `marts.quarantine`).
 
-    staging (views over the lake, made by the loader)
-      -> intermediate: as-of views, the balance engine, identity clusters
-      -> marts: balances, positions, breaks, clusters, caps
-      -> marts.violations: every rule
+    intermediate: the as-of views, the balance engine, the balance positions, identity clusters
+    marts:        account_balances, topup_positions, funding_breaks, identity_clusters,
+                  liability_caps, violations (every rule)
+    comments:     every table's schema.yaml, as COMMENT ON its table and columns
 
-The CLI's `run`, the Airflow DAG and the tests all call these functions.
+Each published table has a folder `transforms/<layer>/<table>/` with the SQL (`query.sql`) or
+the Python (`build.py`) that makes it and its `schema.yaml`. The CLI's `run`, the Airflow DAG and
+the tests all call these functions.
 """
 
 from __future__ import annotations
@@ -15,18 +18,12 @@ from pathlib import Path
 import duckdb
 
 from core.db import AuditContext
+from core.sql import bind
+from transforms.intermediate import balance, identity
+from transforms.marts.violations.build import build_violations
+from transforms.schema import apply_comments, table
 
 HERE = Path(__file__).resolve().parent
-
-from transforms.intermediate import balance, identity
-from transforms.marts import balances, identity_clusters, liability
-from transforms.marts.violations import build_violations
-
-# Steps after the as-of views, each a module with build(con, ctx). Order matters: later steps
-# read what earlier ones wrote.
-INTERMEDIATE_STEPS = (balance, identity)
-MART_STEPS = (balances, identity_clusters, liability)
-
 
 # TEMP views over the sources as of "now", in order: rules and the engine read these
 ASOF_VIEWS = ["int_asof.sql", "int_usage__out_of_service.sql"]
@@ -38,21 +35,38 @@ def build_asof(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
         con.execute((HERE / "intermediate" / name).read_text(encoding="utf-8"))
 
 
-def _run_steps(con, ctx, steps) -> None:
-    for step in steps:
-        step.build(con, ctx)
+def run_query(con: duckdb.DuckDBPyConnection, ctx: AuditContext, name: str) -> None:
+    """Run the query.sql of table `name` (`schema.table`), binding the run's $parameters it names."""
+    t = table(name)
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {t.schema}")
+    sql = t.query()
+    params = bind(sql, ctx.params())
+    if params:
+        con.execute(sql, params)
+    else:
+        con.execute(sql)
 
 
 def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
     build_asof(con, ctx)
-    _run_steps(con, ctx, INTERMEDIATE_STEPS)
+    balance.build(con, ctx)  # int_balance__lots ... __state, __checkpoints (see balance.py)
+    with balance.unordered_inserts(con):
+        run_query(con, ctx, "intermediate.int_balance__positions")
+        run_query(con, ctx, "intermediate.int_balance__calendar")
+    identity.build(con, ctx)  # int_identity__records, __links, __clusters
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    _run_steps(con, ctx, MART_STEPS)
+    with balance.unordered_inserts(con):
+        run_query(con, ctx, "marts.account_balances")
+        run_query(con, ctx, "marts.topup_positions")
+        run_query(con, ctx, "marts.funding_breaks")
+    run_query(con, ctx, "marts.identity_clusters")
+    run_query(con, ctx, "marts.liability_caps")
     build_violations(con, ctx, previous)
+    apply_comments(con)
 
 
 def build_all(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None) -> None:

@@ -12,7 +12,7 @@ import duckdb
 from core.errors import AuditError
 from ledger_audit.publish import WarehousePaths
 from transforms.load import LakeEntry
-from transforms.staging.lake import published_entries
+from transforms.staging.stg_sources import published_entries
 
 
 def published_entries_of(paths: WarehousePaths) -> list[LakeEntry]:

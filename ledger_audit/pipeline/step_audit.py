@@ -13,7 +13,7 @@ from core.db import AuditContext, connect
 from expectations import validate_marts
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import WarehousePaths, remove_db
-from transforms.staging.lake import stage
+from transforms.staging.stg_sources import stage
 
 RUN_DDL = """
 CREATE OR REPLACE TABLE meta.run (

@@ -10,7 +10,7 @@ from core.db import AuditContext, connect
 from expectations import validate_sources
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import WarehousePaths
-from transforms.staging.lake import stage
+from transforms.staging.stg_sources import stage
 
 
 def validate(landing: str | Path, warehouse: str | Path, business_date: dt.date,

@@ -1,15 +1,17 @@
 """The balance engine: recomputed funding of every account (rules.md §1 and §6).
 
-DuckDB does the set work: `int_balance__events.sql` lists the lots (succeeded top-ups and
-grants) and the events that move them (credits, expiries, refunds, checkpoint probes) in the
-order of rules.md; `int_balance__segments.sql` cuts usage into segments, the calls of one
-account between two consecutive events, summed. The Python loop in `replay` walks events and
+DuckDB does the set work, one file per table (a folder with schema.yaml for the tables kept in
+the warehouse): `int_balance__lots/query.sql` lists the lots (succeeded top-ups and grants),
+`int_balance__events.sql` the events that move them (credits, expiries, refunds, checkpoint
+probes) in the order of rules.md, `int_balance__anchors/query.sql` where usage falls between
+them; `int_balance__steps.sql` cuts usage into segments, the calls of one account between two
+consecutive events, summed, and lists the steps. The Python loop in `replay` walks events and
 segments, never usage rows, in integer micro-yuan: a segment draws from the live lots in
 burn-down order (config, default trial → discount → cash), earliest expiry first within a
 grant kind (no expiry last), cash first-in-first-out; what no lot covers is uncovered.
-`int_balance__outputs.sql` writes the results back and splits a segment's draws by business
-date where its calls fall on the segment's running total (calls in started_at, request_id
-order), so the engine needs no cut at midnight.
+The `OUTPUTS` files write the results back; `int_balance__daily.sql` splits a segment's draws by
+business date where its calls fall on the segment's running total (calls in started_at,
+request_id order), so the engine needs no cut at midnight.
 
 The replay is restartable: it takes an optional start state (per lot: remaining, consumed,
 discount used through it, voided, expired) and returns the end state, which `build` saves as
@@ -45,7 +47,7 @@ Tables written (schema intermediate unless TEMP):
     int_balance__checkpoints  figures at the points other rules ask about (transforms/README.md)
     int_balance__daily        (TEMP) per account and business date: what moved that day, and
                               the platform's funding of that day's calls; its running totals
-                              are kept in intermediate.int_balance__positions (marts/balances.sql)
+                              are intermediate.int_balance__positions (built after this)
     int_balance__state        the end state, one row per lot
 """
 
@@ -269,6 +271,17 @@ def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
+# the engine's results back in the warehouse, in this order (later files read earlier tables)
+OUTPUTS = (
+    "int_balance__movements/query.sql",
+    "int_balance__segments.sql",
+    "int_balance__trial_segments/query.sql",
+    "int_balance__state/query.sql",
+    "int_balance__checkpoints/query.sql",
+    "int_balance__daily.sql",
+)
+
+
 def _sql(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
@@ -296,7 +309,9 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
     con.execute("SET VARIABLE balance_since = coalesce($s::TIMESTAMPTZ, '-infinity'::TIMESTAMPTZ)",
                 {"s": since})
-    con.execute(_sql("int_balance__events.sql"))
+    for name in ("int_balance__lots/query.sql", "int_balance__events.sql",
+                 "int_balance__anchors/query.sql"):
+        con.execute(_sql(name))
     lap("  events")
     if state_table is None:
         con.execute("CREATE OR REPLACE TEMP TABLE _bal_restore (account_id VARCHAR, lot_idx BIGINT)")
@@ -304,7 +319,7 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _bal_restore AS
             SELECT l.account_id, l.lot_idx FROM {state_table} s
             JOIN intermediate.int_balance__lots l USING (lot_source, lot_id)""")
-    con.execute(_sql("int_balance__segments.sql"))
+    con.execute(_sql("int_balance__steps.sql"))
     lap("  segments and steps")
 
     lots = con.execute("""
@@ -341,7 +356,8 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
         "remaining": np.array(st.remaining, np.int64), "consumed": np.array(st.consumed, np.int64),
         "discount_used": np.array(st.discount_used, np.int64),
         "voided": np.array(st.voided, bool), "expired": np.array(st.expired, bool)})
-    con.execute(_sql("int_balance__outputs.sql"))
+    for name in OUTPUTS:
+        con.execute(_sql(name))
     lap("  outputs")
     for name in ("_bal_moves_arrow", "_bal_probes_arrow", "_bal_trial_arrow", "_bal_state_arrow"):
         con.unregister(name)

@@ -174,7 +174,7 @@ def _sql(name: str) -> str:
 
 def build(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
-    con.execute(_sql("int_identity__records.sql"))
+    con.execute(_sql("int_identity__records/query.sql"))
     con.execute(_sql("int_identity__exact_links.sql"), {"star_above": STAR_ABOVE})
 
     con.execute("""CREATE OR REPLACE TEMP TABLE _identity_scored (
@@ -187,44 +187,15 @@ def build(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
         con.execute("INSERT INTO _identity_scored SELECT * FROM _identity_scored_arrow")
         con.unregister("_identity_scored_arrow")
 
-    con.execute(
-        """CREATE OR REPLACE TABLE intermediate.int_identity__links AS
-        WITH prob AS (     -- version pairs -> account pairs; the best-scoring version pair is the evidence
-            SELECT least(l.account_id, r.account_id) AS account_id_l,
-                   greatest(l.account_id, r.account_id) AS account_id_r,
-                   -- value class: each field's partial match weight in bits (+ agrees, - disagrees)
-                   arg_max(printf('name=%+.1f,birth_date=%+.1f,address=%+.1f',
-                                  s.mw_name, s.mw_birth_date, s.mw_address),
-                           (s.match_weight, s.version_key_l, s.version_key_r)) AS value_class,
-                   max(s.match_weight) AS match_weight,
-                   max(s.match_probability) AS match_probability
-            FROM _identity_scored s
-            JOIN intermediate.int_identity__records l ON l.version_key = s.version_key_l
-            JOIN intermediate.int_identity__records r ON r.version_key = s.version_key_r
-            WHERE l.account_id <> r.account_id
-            GROUP BY ALL
-        )
-        SELECT account_id_l, account_id_r, signal, value_class,
-               NULL::DOUBLE AS match_weight, 1.0::DOUBLE AS match_probability
-        FROM _identity_exact_links
-        UNION ALL
-        SELECT account_id_l, account_id_r, 'name_birth_address', 'splink:' || value_class,
-               match_weight, match_probability
-        FROM prob
-        ORDER BY account_id_l, account_id_r, signal""")
+    con.execute(_sql("int_identity__links/query.sql"))
 
     nodes = [r[0] for r in con.execute(
         "SELECT account_id FROM int_accounts UNION SELECT account_id FROM int_topups").fetchall()]
     pairs = con.execute(
         "SELECT DISTINCT account_id_l, account_id_r FROM intermediate.int_identity__links").fetchall()
     root = connected_components(pairs, nodes)
-    con.execute(
-        """CREATE OR REPLACE TABLE intermediate.int_identity__clusters AS
-        WITH r AS (SELECT unnest($accounts) AS account_id, unnest($roots) AS cluster_id)
-        SELECT account_id, cluster_id, count(*) OVER (PARTITION BY cluster_id) AS cluster_size
-        FROM r ORDER BY account_id""",
-        {"accounts": list(root), "roots": list(root.values())},
-    )
+    con.execute(_sql("int_identity__clusters/query.sql"),
+                {"accounts": list(root), "roots": list(root.values())})
 
 
 # --- training (offline; writes the shipped model) -----------------------------------------------
@@ -272,7 +243,7 @@ def train(out: Path = MODEL) -> None:
                           birth_date::DATE AS birth_date, address, id_doc_hash,
                           NULL AS enterprise_tax_id, NULL AS phone_hash, NULL AS device_id,
                           NULL AS email FROM _febrl""")
-    con.execute(_sql("int_identity__records.sql"))
+    con.execute(_sql("int_identity__records/query.sql"))
     side = duckdb.connect(":memory:")
     side.register("_r", _splink_input(con, "intermediate.int_identity__records"))
     side.execute("CREATE TABLE identity_records AS SELECT * FROM _r")

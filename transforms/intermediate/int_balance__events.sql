@@ -1,38 +1,7 @@
--- The balance model's lots and events (rules.md §1), as of "now".
+-- The balance model's events (rules.md §1), as of "now": the engine's scratch table _bal_events.
 -- Run by transforms/intermediate/balance.py, which sets getvariable('balance_since'): events
 -- before it are already in the saved state (-infinity on a full replay).
 --
--- intermediate.int_balance__lots: one row per fund lot (a succeeded top-up or a grant).
---   lot_rank orders the lots of one account and kind for burn-down: earliest expires_at first
---   (no expiry last), then credited_at (granted_at / paid_at), then the lot's id. For cash that
---   is first-in-first-out by (paid_at, topup_id).
---   link_idx: for a discount linked to a top-up of the same account, that top-up's lot_idx.
-CREATE OR REPLACE TABLE intermediate.int_balance__lots AS
-WITH raw AS (
-    SELECT t.account_id, 'topup' AS lot_source, t.topup_id AS lot_id, 'cash' AS kind,
-           t.amount::DECIMAL(18, 6) AS amount, t.paid_at AS credited_at,
-           NULL::TIMESTAMPTZ AS expires_at, NULL::VARCHAR AS topup_id
-    FROM int_topups t
-    WHERE t.succeeded
-    UNION ALL
-    SELECT g.account_id, 'grant', g.grant_id, g.kind, g.amount::DECIMAL(18, 6), g.granted_at,
-           g.expires_at_eff, CASE WHEN g.kind = 'discount' THEN g.topup_id END
-    FROM int_grants g
-),
-ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY account_id, kind
-                                 ORDER BY expires_at NULLS LAST, credited_at, lot_id) AS lot_rank
-    FROM raw
-),
-indexed AS (
-    SELECT (row_number() OVER (ORDER BY account_id, kind, lot_rank) - 1)::BIGINT AS lot_idx, *
-    FROM ranked
-)
-SELECT l.*, coalesce(c.lot_idx, -1)::BIGINT AS link_idx
-FROM indexed l
-LEFT JOIN indexed c
-       ON c.lot_source = 'topup' AND c.lot_id = l.topup_id AND c.account_id = l.account_id;
-
 -- _bal_events: every balance event and checkpoint probe at or after balance_since, in the order
 -- of rules.md §1/§6. phase at one instant: 0 credits, 1 expiries/forfeits, 2 refunds (by
 -- refund_id; the "just before" probe of a refund sorts right before it), 3 usage, 4 probes that
@@ -87,9 +56,3 @@ WITH ev AS (
 SELECT ev.*, epoch_us(ev.event_at) * 8 + ev.phase AS ekey,
        row_number() OVER (ORDER BY ev.account_id, ev.event_at, ev.phase, ev.sub, ev.sub2, ev.lot) AS eord
 FROM ev;
-
--- The last event at or before each key, for placing usage between events (ASOF join).
-CREATE OR REPLACE TABLE intermediate.int_balance__anchors AS
-SELECT account_id, ekey, max(eord) AS eord
-FROM _bal_events
-GROUP BY account_id, ekey;

@@ -1,58 +1,20 @@
--- Usage cut into segments: the calls of one account between two consecutive balance events
--- (rules.md §1: "the allocation depends only on how much was used between two balance
--- events"). One pass over int_usage; the engine never sees a usage row.
---
--- _bal_segdays: one row per (account_id, anchor, business_date): anchor is the eord of the
--- last event before the calls (0: before the account's first event). Σ amount and the
--- platform's own funding parts (for FUNDING_MISMATCH). A segment that spans several business
--- dates is drawn once by the engine and its draws are split by date afterwards
--- (int_balance__outputs.sql), in call order: the date's share is where its calls fall on the
--- segment's running total.
--- Each call takes the last event before it (a running max over the account's events and
--- calls in key order; faster than an ASOF join on 10M rows).
-CREATE OR REPLACE TEMP TABLE _bal_segdays AS
-WITH keyed AS (
-    SELECT account_id, epoch_us(started_at) * 8 + 3 AS k, NULL::BIGINT AS eord, business_date,
-           amount, cash_amount, trial_amount, discount_amount, unpaid_amount
-    FROM int_usage
-    WHERE started_at >= getvariable('balance_since')
-    UNION ALL
-    SELECT account_id, ekey, eord, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM intermediate.int_balance__anchors
-),
-placed AS (
-    SELECT *, coalesce(max(eord) OVER (PARTITION BY account_id ORDER BY k
-                                       ROWS UNBOUNDED PRECEDING), 0) AS anchor
-    FROM keyed
-)
-SELECT account_id, anchor, business_date,
-       sum(amount)::DECIMAL(18, 6) AS amount,  -- narrow sums aggregate much faster later
-       sum(cash_amount)::DECIMAL(18, 6) AS platform_cash,
-       sum(trial_amount)::DECIMAL(18, 6) AS platform_trial,
-       sum(discount_amount)::DECIMAL(18, 6) AS platform_discount,
-       sum(unpaid_amount)::DECIMAL(18, 6) AS platform_unpaid,
-       count(*) AS calls
-FROM placed
-WHERE eord IS NULL
-GROUP BY account_id, anchor, business_date;
+-- TEMP int_balance__segments (like the int_<source> views: big and only read by the rules of the
+-- same build), and its scratch table _bal_days.
+-- The engine's results back in the warehouse (transforms/intermediate/balance.py registers the
+-- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(18, 6).
 
--- _bal_steps: what the engine walks, in order. Per account: restored lots of a saved state
--- (typ 5), then each event followed by the segment anchored on it (typ 3, amt = Σ amount in
--- micro-yuan, business_date its first; a business date whose calls sum below zero counts as
--- zero).
-CREATE OR REPLACE TEMP TABLE _bal_steps AS
-WITH s AS (
-    SELECT account_id, -1 AS anchor, 0 AS is_seg, NULL::DATE AS business_date, 5 AS typ,
-           lot_idx AS lot, 0::BIGINT AS amt
-    FROM _bal_restore
-    UNION ALL
-    SELECT account_id, eord, 0, biz_date(event_at), typ, lot, amt FROM _bal_events
-    UNION ALL
-    SELECT account_id, anchor, 1, min(business_date), 3, -1,
-           sum(greatest(to_micro(amount), 0))::BIGINT
-    FROM _bal_segdays GROUP BY account_id, anchor
-)
-SELECT (row_number() OVER (ORDER BY account_id, anchor, is_seg, lot) - 1)::BIGINT AS ord,
-       dense_rank() OVER (ORDER BY account_id)::BIGINT AS acct,
-       s.*
-FROM s;
+-- one row per usage segment and business date: where the date's calls lie on the segment's
+-- running total [day_start, day_start + micro), and the platform's own funding of them
+CREATE OR REPLACE TEMP TABLE _bal_days AS
+SELECT *, sum(micro) OVER (PARTITION BY account_id, anchor ORDER BY business_date
+                           ROWS UNBOUNDED PRECEDING) - micro AS day_start
+FROM (SELECT *, greatest(to_micro(amount), 0) AS micro FROM _bal_segdays);
+
+CREATE OR REPLACE TEMP TABLE int_balance__segments AS
+SELECT account_id, anchor, business_date, calls,
+       amount::DECIMAL(18, 6) AS amount,
+       platform_cash::DECIMAL(18, 6) AS platform_cash,
+       platform_trial::DECIMAL(18, 6) AS platform_trial,
+       platform_discount::DECIMAL(18, 6) AS platform_discount,
+       platform_unpaid::DECIMAL(18, 6) AS platform_unpaid
+FROM _bal_days;

@@ -1,4 +1,4 @@
-"""marts.violations: one row per (rule_id, subject_id), from every rule in transforms/rules.
+"""marts.violations: one row per (rule_id, subject_id), from every rule in transforms/rules/.
 
 violation_id is a hash of the rule, the subject, the amount and the evidence, so it stays the
 same on every later run until the data behind the finding changes. first_detected_on is kept
@@ -13,24 +13,10 @@ import duckdb
 
 from core.db import AuditContext
 from transforms.rules import discover, run_rule
+from transforms.schema import ddl, table
 
-DDL = """
-CREATE OR REPLACE TABLE marts.violations (
-    violation_id VARCHAR NOT NULL,
-    rule_id VARCHAR NOT NULL,
-    severity VARCHAR NOT NULL,
-    audience VARCHAR NOT NULL,
-    clause VARCHAR NOT NULL,
-    account_id VARCHAR,
-    subject_type VARCHAR NOT NULL,
-    subject_id VARCHAR NOT NULL,
-    occurred_at TIMESTAMPTZ,
-    amount_at_stake DECIMAL(18, 2) NOT NULL,
-    evidence VARCHAR NOT NULL,
-    first_detected_on DATE NOT NULL,
-    last_seen_on DATE NOT NULL,
-    PRIMARY KEY (rule_id, subject_id)
-)"""
+# the table as its schema.yaml describes it: types, NOT NULL, primary key (rule_id, subject_id)
+DDL = ddl(table("marts.violations"))
 
 
 def build_violations(con: duckdb.DuckDBPyConnection, ctx: AuditContext,

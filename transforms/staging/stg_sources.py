@@ -1,4 +1,8 @@
-"""Lake -> staging: the warehouse's `staging.<source>` views, `marts.load_audit`, `marts.quarantine`.
+"""Lake -> staging: the `staging.<source>` view of every source in the contract
+(transforms/sources.py), generated here rather than written as one stg_<source>.sql per source:
+they differ only in the contract's columns and key. Then the two marts about loading, each built
+in its own folder: `marts.load_audit` (transforms/marts/load_audit/) and `marts.quarantine`
+(transforms/marts/quarantine/).
 
 Duplicates are resolved here, over every loaded file of a source at once (rules.md §6
 "Duplicates"): rows with the same record key are ordered by (_dt, _file, _row); the first stays;
@@ -20,6 +24,8 @@ import duckdb
 
 from core.sql import ident, literal
 from transforms.load import LakeEntry
+from transforms.marts.load_audit import build as load_audit
+from transforms.marts.quarantine import build as quarantine
 from transforms.sources import SOURCES, Source
 
 EXCLUDED_DDL = """
@@ -38,19 +44,6 @@ CREATE OR REPLACE TABLE meta.lake_files (
     loaded_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (source, dt, file)
 )"""
-
-LOAD_AUDIT_DDL = """
-CREATE OR REPLACE TABLE marts.load_audit (
-    source VARCHAR NOT NULL, dt DATE NOT NULL, file VARCHAR NOT NULL,
-    rows_read BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL,
-    rows_quarantined BIGINT NOT NULL, sha256 VARCHAR NOT NULL, loaded_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (source, dt, file),
-    CHECK (rows_read = rows_loaded + rows_duplicate + rows_quarantined)
-)"""
-
-QUARANTINE_COLUMNS = ("source VARCHAR, dt DATE, file VARCHAR, row_number BIGINT, raw VARCHAR,"
-                      " reason VARCHAR")
-
 
 def _files_literal(paths: list[Path]) -> str:
     # CREATE VIEW cannot bind parameters; these are the lake's own absolute paths
@@ -125,25 +118,11 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
         con.execute(f"CREATE VIEW staging.{name} AS SELECT {cols}, s._dt, s._file, s._row"
                     f" FROM {_scan([e.parquet(lake) for e in shown])} s{anti}")
 
-    con.execute(LOAD_AUDIT_DDL)
-    con.execute("""
-        INSERT INTO marts.load_audit
-        SELECT f.source, f.dt, f.file, f.rows_read,
-               f.rows_valid - coalesce(x.dup, 0) - coalesce(x.conflict, 0),
-               coalesce(x.dup, 0), f.rows_bad + coalesce(x.conflict, 0), f.sha256, f.loaded_at
-        FROM meta.lake_files f
-        LEFT JOIN (SELECT source, file, count(*) FILTER (kind = 'duplicate') AS dup,
-                          count(*) FILTER (kind = 'conflict') AS conflict
-                   FROM meta.excluded_rows GROUP BY ALL) x USING (source, file)
-        ORDER BY f.source, f.dt, f.file""")
+    load_audit.build(con)  # before the carried entries join the manifest
 
     _insert_entries(con, carried)
 
-    bad = [e.quarantine(lake) for e in entries if e.rows_bad]
-    parts = [f"SELECT source, dt, file, row_number, raw, reason FROM {_scan(bad)}"] if bad else []
-    parts.append("SELECT source, dt, file, row_number, raw, reason FROM meta.excluded_rows"
-                 " WHERE kind = 'conflict'")
-    con.execute("CREATE OR REPLACE VIEW marts.quarantine AS " + " UNION ALL ".join(parts))
+    quarantine.build(con, [e.quarantine(lake) for e in entries if e.rows_bad])
 
 
 def _insert_entries(con: duckdb.DuckDBPyConnection, entries) -> None:
