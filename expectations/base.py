@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.sql import ident
+from transforms import schema
 
 FAIL = "fail"
 WARN = "warn"
@@ -57,6 +58,14 @@ class TableSuite:
     @property
     def schema(self) -> str:
         return self.table.split(".", 1)[0]
+
+
+def schema_fields(table: str) -> dict:
+    """A published table's `columns`, `money_columns` and `grain`, from its schema.yaml
+    (transforms/<layer>/<table>/schema.yaml): the suite requires every column the schema lists
+    and every DECIMAL column of it to stay exact."""
+    t = schema.table(table)
+    return {"columns": t.column_names, "money_columns": t.money_columns, "grain": t.grain}
 
 
 def severity(level: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from core.errors import ValidationFailed
 from expectations import validate_marts, validate_sources
+from transforms.schema import table
 
 D20 = dt.date(2026, 11, 20)
 D19 = dt.date(2026, 11, 19)
@@ -189,13 +190,17 @@ BALANCE_COLUMNS = (
 
 
 def make_mart(db, name: str, columns: dict[str, str], *rows: tuple) -> None:
+    """marts.<name> with `columns` (filled from `rows`), then the schema's other columns (null)."""
+    others = {c.name: c.type for c in table(f"marts.{name}").columns if c.name not in columns}
     db.con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     db.con.execute(
-        f"CREATE TABLE marts.{name} ({', '.join(f'{c} {t}' for c, t in columns.items())})"
+        f"CREATE TABLE marts.{name} "
+        f"({', '.join(f'{c} {t}' for c, t in {**columns, **others}.items())})"
     )
     for row in rows:
         db.con.execute(
-            f"INSERT INTO marts.{name} VALUES ({', '.join('?' for _ in row)})", list(row)
+            f"INSERT INTO marts.{name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row),
         )
 
 
@@ -395,7 +400,8 @@ def test_earlier_business_dates_are_checked_by_the_sql_sweep(db, tmp_path):
 def make_bal_row(db, row: dict, day: dt.date) -> None:
     values = [row["account_id"], day, *[row.get(c, "0") for c in BALANCE_COLUMNS]]
     db.con.execute(
-        f"INSERT INTO marts.account_balances VALUES ({', '.join('?' for _ in values)})", values
+        f"INSERT INTO marts.account_balances (account_id, business_date, {', '.join(BALANCE_COLUMNS)})"
+        f" VALUES ({', '.join('?' for _ in values)})", values
     )
 
 

@@ -27,13 +27,14 @@ from expectations.base import (
     TableSuite,
     gx_expectations,
     key_unique,
+    schema_fields,
 )
 
-MONEY = (
+# figures that are never negative (warn); unconsumed_cash may be, after an excessive refund
+NOT_NEGATIVE = (
     "cash_credited",
     "cash_consumed",
     "cash_refunded",
-    "unconsumed_cash",
     "trial_credited",
     "trial_consumed",
     "trial_expired",
@@ -46,7 +47,6 @@ MONEY = (
     "invoiceable_now",
     "uncovered",
 )
-COLUMNS = ("account_id", "business_date", *MONEY)
 
 # Exact differences computed by DuckDB; each must be 0 (or >= 0) for the row to hold.
 DERIVED = {
@@ -106,21 +106,18 @@ def build() -> list:
         ],
         *[
             gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, severity=GX_WARN)
-            for c in MONEY
-            if c != "unconsumed_cash"
+            for c in NOT_NEGATIVE
         ],
     ]
 
 
 SUITE = TableSuite(
     table="marts.account_balances",
+    **schema_fields("marts.account_balances"),
     build=build,
     partition_by="business_date",
     gx_run_date_only=True,
     derived=DERIVED,
-    columns=COLUMNS,
-    money_columns=MONEY,
-    grain="one row per account and business date",
     sql_checks=(
         key_unique("marts.account_balances", ("account_id", "business_date"), None, FAIL),
         SqlCheck(

@@ -6,12 +6,18 @@ columns DECIMAL. Warn: both sides fund the same usage (platform cash + trial + d
 = recomputed cash + trial + discount + uncovered); the row does differ somewhere.
 """
 
-from expectations.base import FAIL, GX_FAIL, GX_WARN, TableSuite, gx_expectations, key_unique
+from expectations.base import (
+    FAIL,
+    GX_FAIL,
+    GX_WARN,
+    TableSuite,
+    gx_expectations,
+    key_unique,
+    schema_fields,
+)
 
 PLATFORM = ("platform_cash", "platform_trial", "platform_discount", "platform_unpaid")
 RECOMPUTED = ("recomputed_cash", "recomputed_trial", "recomputed_discount", "recomputed_uncovered")
-MONEY = PLATFORM + RECOMPUTED
-COLUMNS = ("account_id", "business_date", *MONEY)
 DERIVED = {
     "platform__minus_recomputed": " + ".join(f"coalesce({c}, 0)" for c in PLATFORM)
     + " - ("
@@ -35,12 +41,10 @@ def build() -> list:
 
 SUITE = TableSuite(
     table="marts.funding_breaks",
+    **schema_fields("marts.funding_breaks"),
     build=build,
     partition_by="business_date",
     gx_run_date_only=True,
     derived=DERIVED,
-    columns=COLUMNS,
-    money_columns=MONEY,
-    grain="one row per account and business date where the fundings differ",
     sql_checks=(key_unique("marts.funding_breaks", ("account_id", "business_date"), None, FAIL),),
 )

@@ -4,9 +4,16 @@ Fail: account_id and cluster_id present; cluster_size >= 1; links parse as JSON;
 unique (SQL). Warn: cluster_size equals the number of rows with that cluster_id.
 """
 
-from expectations.base import FAIL, GX_FAIL, WARN, SqlCheck, TableSuite, gx_expectations, key_unique
-
-COLUMNS = ("account_id", "cluster_id", "cluster_size", "links")
+from expectations.base import (
+    FAIL,
+    GX_FAIL,
+    WARN,
+    SqlCheck,
+    TableSuite,
+    gx_expectations,
+    key_unique,
+    schema_fields,
+)
 
 
 def build() -> list:
@@ -23,9 +30,8 @@ def build() -> list:
 
 SUITE = TableSuite(
     table="marts.identity_clusters",
+    **schema_fields("marts.identity_clusters"),
     build=build,
-    columns=COLUMNS,
-    grain="one row per account",
     sql_checks=(
         key_unique("marts.identity_clusters", ("account_id",), None, FAIL),
         SqlCheck(

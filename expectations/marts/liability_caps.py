@@ -5,20 +5,17 @@ payable <= eligible; claim_id unique (SQL); money columns DECIMAL.
 Warn: payable = max(0, min(eligible, cap - paid_before)).
 """
 
-from expectations.base import FAIL, GX_FAIL, GX_WARN, TableSuite, gx_expectations, key_unique
-
-MONEY = ("cap", "eligible", "paid_before", "payable")
-COLUMNS = (
-    "claim_id",
-    "account_id",
-    "model",
-    "cap_basis",
-    "cap",
-    "eligible",
-    "paid_before",
-    "payable",
-    "reason",
+from expectations.base import (
+    FAIL,
+    GX_FAIL,
+    GX_WARN,
+    TableSuite,
+    gx_expectations,
+    key_unique,
+    schema_fields,
 )
+
+NOT_NEGATIVE = ("cap", "eligible", "paid_before", "payable")
 DERIVED = {
     "payable__vs_formula": "payable - greatest(0, least(eligible, cap - paid_before))",
 }
@@ -33,7 +30,7 @@ def build() -> list:
         ],
         *[
             gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, severity=GX_FAIL)
-            for c in MONEY
+            for c in NOT_NEGATIVE
         ],
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="eligible",
@@ -50,10 +47,8 @@ def build() -> list:
 
 SUITE = TableSuite(
     table="marts.liability_caps",
+    **schema_fields("marts.liability_caps"),
     build=build,
     derived=DERIVED,
-    columns=COLUMNS,
-    money_columns=MONEY,
-    grain="one row per claim",
     sql_checks=(key_unique("marts.liability_caps", ("claim_id",), None, FAIL),),
 )

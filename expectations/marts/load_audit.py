@@ -5,11 +5,18 @@ and not negative; source is a contract source; (source, dt, file) unique (SQL).
 Warn: sha256 is 64 hex digits; loaded_at present.
 """
 
-from expectations.base import FAIL, GX_FAIL, GX_WARN, TableSuite, gx_expectations, key_unique
+from expectations.base import (
+    FAIL,
+    GX_FAIL,
+    GX_WARN,
+    TableSuite,
+    gx_expectations,
+    key_unique,
+    schema_fields,
+)
 from transforms.sources import SOURCES
 
 COUNTS = ("rows_read", "rows_loaded", "rows_duplicate", "rows_quarantined")
-COLUMNS = ("source", "dt", "file", *COUNTS, "sha256", "loaded_at")
 DERIVED = {"rows_read__negated": "-rows_read"}
 
 
@@ -39,10 +46,9 @@ def build() -> list:
 
 SUITE = TableSuite(
     table="marts.load_audit",
+    **schema_fields("marts.load_audit"),
     build=build,
     partition_by="dt",
     derived=DERIVED,
-    columns=COLUMNS,
-    grain="one row per source, partition and file",
     sql_checks=(key_unique("marts.load_audit", ("source", "dt", "file"), None, FAIL),),
 )

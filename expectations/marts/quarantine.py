@@ -13,10 +13,9 @@ from expectations.base import (
     TableSuite,
     gx_expectations,
     key_unique,
+    schema_fields,
 )
 from transforms.sources import SOURCES
-
-COLUMNS = ("source", "dt", "file", "row_number", "raw", "reason")
 
 MATCHES_LOAD_AUDIT = """
 WITH q AS (SELECT source, dt, file, count(*) AS n FROM marts.quarantine GROUP BY ALL),
@@ -45,10 +44,9 @@ def build() -> list:
 
 SUITE = TableSuite(
     table="marts.quarantine",
+    **schema_fields("marts.quarantine"),
     build=build,
     partition_by="dt",
-    columns=COLUMNS,
-    grain="one row per rejected input row",
     sql_checks=(
         key_unique("marts.quarantine", ("source", "dt", "file", "row_number"), None, WARN),
         SqlCheck(

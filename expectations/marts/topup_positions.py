@@ -16,10 +16,9 @@ from expectations.base import (
     TableSuite,
     gx_expectations,
     key_unique,
+    schema_fields,
 )
 
-MONEY = ("amount", "cash_consumed", "discount_used", "refunded", "refundable_now")
-COLUMNS = ("topup_id", "account_id", *MONEY)
 DERIVED = {
     "refundable_now__vs_formula": "refundable_now - greatest(0, amount - cash_consumed - refunded - discount_used)",
 }
@@ -54,11 +53,9 @@ def build() -> list:
 
 SUITE = TableSuite(
     table="marts.topup_positions",
+    **schema_fields("marts.topup_positions"),
     build=build,
     derived=DERIVED,
-    columns=COLUMNS,
-    money_columns=MONEY,
-    grain="one row per succeeded top-up",
     sql_checks=(
         key_unique("marts.topup_positions", ("topup_id",), None, FAIL),
         SqlCheck(

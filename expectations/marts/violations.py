@@ -15,22 +15,9 @@ from expectations.base import (
     TableSuite,
     gx_expectations,
     key_unique,
+    schema_fields,
 )
 
-COLUMNS = (
-    "violation_id",
-    "rule_id",
-    "severity",
-    "clause",
-    "account_id",
-    "subject_type",
-    "subject_id",
-    "occurred_at",
-    "amount_at_stake",
-    "evidence",
-    "first_detected_on",
-    "last_seen_on",
-)
 SEVERITIES = ["violation", "risk", "break"]
 
 
@@ -65,10 +52,8 @@ def build() -> list:
 
 SUITE = TableSuite(
     table="marts.violations",
+    **schema_fields("marts.violations"),
     build=build,
-    columns=COLUMNS,
-    money_columns=("amount_at_stake",),
-    grain="one row per (rule_id, subject_id)",
     sql_checks=(
         key_unique("marts.violations", ("rule_id", "subject_id"), None, FAIL),
         key_unique("marts.violations", ("violation_id",), None, FAIL),
