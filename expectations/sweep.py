@@ -1,14 +1,27 @@
 """The same expectations as SQL, for a table too large to hand to GX whole.
 
 `offending(cfg, derived)` turns a GX expectation configuration into a DuckDB predicate that is
-true on the rows GX would count as unexpected (nulls are skipped as GX skips them). The runner
-uses it to sweep the partitions GX does not see (a mart's earlier business dates), so the suite
-is written once and holds everywhere. An expectation type without a translation raises.
+true on the rows GX would count as unexpected (nulls are skipped as GX skips them). `sweep` uses
+it on the partitions GX does not see (a mart's earlier business dates, a first load's older
+partitions), so the suite is written once and holds everywhere. An expectation type without a
+translation raises.
 """
 
 from __future__ import annotations
 
+import duckdb
+
 from core.sql import ident, literal
+from expectations.base import TableSuite, columns_read, label
+from expectations.findings import (
+    MAX_PARTITION_LINES,
+    Finding,
+    Results,
+    describe,
+    level_of,
+    short,
+    where,
+)
 
 
 def _cond(cond) -> str:
@@ -64,3 +77,45 @@ def offending(cfg, derived: dict[str, str]) -> str:
         pred = f"({_cond(kw['row_condition'])}) AND ({pred})"
     # a null comparison is not an offence, as in GX
     return f"coalesce({pred}, false)" if t != "expect_column_values_to_not_be_null" else pred
+
+
+def sweep(con: duckdb.DuckDBPyConnection, suite: TableSuite, expectations: list, results: Results,
+          exclude: object = None, only: list | None = None) -> None:
+    """Every expectation as SQL over the partitions GX does not see: all but `exclude`,
+    or just those in `only`."""
+    p = ident(suite.partition_by)
+    scope = f"list_contains($x, {p})" if only is not None else f"{p} IS DISTINCT FROM $x"
+    exclude = only if only is not None else exclude
+    for e in expectations:
+        cfg = e.configuration
+        level = level_of(e)
+        what = describe(cfg)
+        cols = ", ".join(
+            f"{ident(c)} := ({suite.derived.get(c, ident(c))})" for c in columns_read([e])
+        )
+        rows = con.execute(
+            f"SELECT {p}, count(*), any_value(struct_pack({cols})::VARCHAR) FROM {suite.table}"
+            f" WHERE {scope} AND {offending(cfg, suite.derived)}"
+            " GROUP BY 1 ORDER BY 1",
+            {"x": exclude},
+        ).fetchall()
+        name = f"{what} on the other {label(suite.partition_by)}s (SQL sweep)"
+        if not rows:
+            results.sql_outcome(suite.table, name, level, "passed")
+            continue
+        results.sql_outcome(suite.table, name, level, "failed", f"{len(rows)} partitions")
+        if len(rows) > MAX_PARTITION_LINES:
+            total = sum(r[1] for r in rows)
+            head = f"{where(suite, [rows[0][0], rows[-1][0]], suite.partition_by)} ({len(rows)} partitions)"
+            results.findings.append(
+                Finding(level, head, f"{what} failed on {total} rows (e.g. {short(rows[0][2])})")
+            )
+        else:
+            for value, n, eg in rows:
+                results.findings.append(
+                    Finding(
+                        level,
+                        where(suite, [value], suite.partition_by),
+                        f"{what} failed on {n} rows (e.g. {short(eg)})",
+                    )
+                )
