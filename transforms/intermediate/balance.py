@@ -6,7 +6,7 @@ the warehouse): `int_balance__lots/query.sql` lists the lots (succeeded top-ups 
 probes) in the order of rules.md, `int_balance__anchors/query.sql` where usage falls between
 them; `int_balance__steps.sql` cuts usage into segments, the calls of one account between two
 consecutive events, summed, and lists the steps. The Python loop in `replay` walks events and
-segments, never usage rows, in integer micro-yuan: a segment draws from the live lots in
+segments, never usage rows, in integer micro-yuan (`balance_replay.py`): a segment draws from the live lots in
 burn-down order (config, default trial → discount → cash), earliest expiry first within a
 grant kind (no expiry last), cash first-in-first-out; what no lot covers is uncovered.
 The `OUTPUTS` files write the results back; `int_balance__daily.sql` splits a segment's draws by
@@ -53,10 +53,8 @@ Tables written (schema intermediate unless TEMP):
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -65,198 +63,12 @@ import pyarrow as pa
 
 from core.db import AuditContext
 
+# the walk itself (one method per kind of step); CREDIT, SEGMENT: the step codes tests read
+from transforms.intermediate.balance_replay import CREDIT, SEGMENT, LotState, Replay, replay
+
+__all__ = ["CREDIT", "SEGMENT", "LotState", "Replay", "build", "replay", "unordered_inserts"]
+
 HERE = Path(__file__).resolve().parent
-
-TRIAL, DISCOUNT, CASH = 0, 1, 2
-KIND_CODE = {"trial": TRIAL, "discount": DISCOUNT, "cash": CASH}
-# step types (int_balance__events.sql / int_balance__segments.sql)
-CREDIT, EXPIRY, REFUND, SEGMENT, PROBE, RESTORE = 0, 1, 2, 3, 4, 5
-# movement types
-DRAW, EXPIRE, VOID, REFUND_DEBIT, UNCOVERED = 0, 1, 2, 3, 4
-MOVEMENT_NAMES = ("draw", "expire", "void", "refund_debit", "uncovered")
-
-
-@dataclass
-class LotState:
-    """Per lot (index = lot_idx), integer micro-yuan: the state a replay starts from and ends in."""
-
-    remaining: list[int]
-    consumed: list[int]
-    discount_used: list[int]  # for a top-up: usage drawn from discounts linked to it
-    voided: list[bool]  # for a top-up: a refund of it has voided its linked discounts
-    expired: list[bool]  # for a grant: its expiry has passed
-
-    @classmethod
-    def empty(cls, n: int) -> LotState:
-        return cls([0] * n, [0] * n, [0] * n, [False] * n, [False] * n)
-
-
-@dataclass
-class Replay:
-    moves: dict[str, np.ndarray]  # ord, lot, kind (3: uncovered), amount (micro), offset, type
-    probes: dict[str, np.ndarray]  # ord, account_cash_consumed, topup_cash_consumed, topup_discount_used
-    trial: dict[str, np.ndarray]  # ord, trial_start, before_trial_start
-    state: LotState
-
-
-def replay(acct, typ, lot, amt, kind, rank, link, amount, burn_down=("trial", "discount", "cash"),
-           start: LotState | None = None) -> Replay:
-    """Walk the steps (sequences indexed by step ord) over the lots (sequences indexed by
-    lot_idx: kind code, burn-down rank, linked top-up lot or -1, amount in micro-yuan).
-
-    A RESTORE step puts a lot of `start` back in play (its remaining, if any, becomes live).
-    """
-    n_lots = len(kind)
-    st = start if start is not None else LotState.empty(n_lots)
-    remaining, consumed, disc_used = st.remaining, st.consumed, st.discount_used
-    voided, expired = st.voided, st.expired
-    order = [KIND_CODE[k] for k in burn_down]
-    trial_pos = order.index(TRIAL)
-    before_trial = order[:trial_pos]
-
-    m_ord, m_lot, m_amt, m_off, m_typ = [], [], [], [], []
-    p_ord, p_acc, p_tc, p_td = [], [], [], []
-    t_ord, t_trial, t_before = [], [], []
-    cur = None
-    live: tuple[list, list, list] = ([], [], [])
-    cash_consumed = 0
-    trial_expired = False
-    insort = bisect.insort
-
-    for i, a in enumerate(acct):
-        if a != cur:
-            cur = a
-            live = ([], [], [])
-            cash_consumed = 0
-            trial_expired = False
-        t = typ[i]
-        if t == SEGMENT:
-            need = amt[i]
-            pos = 0  # where on the segment's running total the next draw starts
-            if trial_expired:
-                t_ord.append(i)
-                t_trial.append(sum(remaining[x[1]] for x in live[TRIAL]))
-                t_before.append(sum(remaining[x[1]] for k in before_trial for x in live[k]))
-            for k in order:
-                if not need:
-                    break
-                lst = live[k]
-                while need and lst:
-                    lt = lst[0][1]
-                    r = remaining[lt]
-                    if r > need:
-                        d = need
-                        remaining[lt] = r - need
-                        need = 0
-                    else:
-                        d = r
-                        remaining[lt] = 0
-                        need -= r
-                        del lst[0]
-                    consumed[lt] += d
-                    m_ord.append(i)
-                    m_lot.append(lt)
-                    m_amt.append(d)
-                    m_off.append(pos)
-                    m_typ.append(DRAW)
-                    pos += d
-                    if k == CASH:
-                        cash_consumed += d
-                    elif k == DISCOUNT and link[lt] >= 0:
-                        disc_used[link[lt]] += d
-            if need:
-                m_ord.append(i)
-                m_lot.append(-1)
-                m_amt.append(need)
-                m_off.append(pos)
-                m_typ.append(UNCOVERED)
-        elif t == CREDIT:
-            lt = lot[i]
-            k = kind[lt]
-            if k == DISCOUNT and link[lt] >= 0 and voided[link[lt]]:
-                # a discount linked to an already refunded top-up is void at once (rules.md §6)
-                m_ord.append(i)
-                m_lot.append(lt)
-                m_amt.append(amount[lt])
-                m_off.append(0)
-                m_typ.append(VOID)
-                remaining[lt] = 0
-            else:
-                remaining[lt] = amount[lt]
-                insort(live[k], (rank[lt], lt))
-        elif t == EXPIRY:
-            lt = lot[i]
-            expired[lt] = True
-            if kind[lt] == TRIAL:
-                trial_expired = True
-            r = remaining[lt]
-            if r:
-                live[kind[lt]].remove((rank[lt], lt))
-                remaining[lt] = 0
-                m_ord.append(i)
-                m_lot.append(lt)
-                m_amt.append(r)
-                m_off.append(0)
-                m_typ.append(EXPIRE)
-        elif t == REFUND:
-            tl = lot[i]
-            if tl >= 0:
-                r = remaining[tl]
-                d = min(r, amt[i])
-                if d:
-                    remaining[tl] = r - d
-                    if r == d:
-                        live[CASH].remove((rank[tl], tl))
-                    m_ord.append(i)
-                    m_lot.append(tl)
-                    m_amt.append(d)
-                    m_off.append(0)
-                    m_typ.append(REFUND_DEBIT)
-                if not voided[tl]:
-                    voided[tl] = True
-                    keep = []
-                    for x in live[DISCOUNT]:
-                        lt = x[1]
-                        if link[lt] == tl:
-                            m_ord.append(i)
-                            m_lot.append(lt)
-                            m_amt.append(remaining[lt])
-                            m_off.append(0)
-                            m_typ.append(VOID)
-                            remaining[lt] = 0
-                        else:
-                            keep.append(x)
-                    live[DISCOUNT][:] = keep
-        elif t == PROBE:
-            tl = lot[i]
-            p_ord.append(i)
-            p_acc.append(cash_consumed)
-            p_tc.append(consumed[tl] if tl >= 0 else 0)
-            p_td.append(disc_used[tl] if tl >= 0 else 0)
-        elif t == RESTORE:
-            lt = lot[i]
-            k = kind[lt]
-            if remaining[lt]:
-                insort(live[k], (rank[lt], lt))
-            if k == CASH:
-                cash_consumed += consumed[lt]
-            elif k == TRIAL and expired[lt]:
-                trial_expired = True
-
-    i64 = np.int64
-    return Replay(
-        moves={"ord": np.array(m_ord, i64), "lot": np.array(m_lot, i64),
-               "kind": np.array([kind[x] if x >= 0 else 3 for x in m_lot], np.int8),
-               "amount": np.array(m_amt, i64), "offset": np.array(m_off, i64),
-               "type": np.array(m_typ, np.int8)},
-        probes={"ord": np.array(p_ord, i64), "account_cash_consumed": np.array(p_acc, i64),
-                "topup_cash_consumed": np.array(p_tc, i64),
-                "topup_discount_used": np.array(p_td, i64)},
-        trial={"ord": np.array(t_ord, i64), "trial_start": np.array(t_trial, i64),
-               "before_trial_start": np.array(t_before, i64)},
-        state=st,
-    )
-
 
 @contextlib.contextmanager
 def unordered_inserts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
