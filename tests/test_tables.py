@@ -4,6 +4,7 @@ has a folder, the schema's columns and types, and the schema's descriptions as c
 Regression tests of issue 12 (the warehouse had 0 of 85 marts column comments)."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -108,3 +109,14 @@ def test_docs_tables_md_is_generated_from_the_schemas_and_fresh():
         "docs/tables.md is stale: run `python -m transforms.schema`")
     for name in all_tables():
         assert f"## `{name}`" in reference_markdown()
+
+
+@pytest.mark.parametrize("readme", ["transforms/README.md", "expectations/README.md"])
+def test_the_layer_readmes_name_only_files_that_exist(readme):
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    base = (ROOT / readme).parent
+    named = {m for m in re.findall(r"`([\w./<>-]+\.(?:py|sql|yaml|md|json))`", text) if "<" not in m}
+    missing = sorted(m for m in named
+                     if not (ROOT / m).exists() and not (base / m).exists()
+                     and not list(ROOT.glob(f"*/**/{m}")))
+    assert named and not missing, f"{readme} names files that do not exist: {missing}"
