@@ -25,8 +25,25 @@ from transforms.schema import apply_comments, table
 
 HERE = Path(__file__).resolve().parent
 
-# TEMP views over the sources as of "now", in order: rules and the engine read these
-ASOF_VIEWS = ["int_asof.sql", "int_usage__out_of_service.sql"]
+# The landing data as the run sees it: every source cut at "now", the end of the business date
+# (rules.md §6 "As of"): records stamped at or after "now" are ignored, a refund decided at or
+# after "now" is still pending, a chargeback or evidence dated after "now" has not happened.
+# TEMP views in the build session (they read getvariable('now')), one file each; every rule and
+# the balance engine read these, never staging directly.
+ASOF_VIEWS = [
+    "asof/int_accounts.sql",
+    "asof/int_topups.sql",
+    "asof/int_grants.sql",
+    "asof/int_promotions.sql",
+    "asof/int_usage.sql",
+    "asof/int_prices.sql",
+    "asof/int_invoices.sql",
+    "asof/int_refunds.sql",
+    "asof/int_account_actions.sql",
+    "asof/int_adjustments.sql",
+    "asof/int_claims.sql",
+    "int_usage__out_of_service.sql",  # reads int_usage and int_account_actions
+]
 
 
 def build_asof(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
