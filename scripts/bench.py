@@ -64,9 +64,19 @@ elif phase == "model":
         s = time.perf_counter(); fn(); out[key] = out.get(key, 0.0) + time.perf_counter() - s
     timed("asof", lambda: build.build_asof(con, ctx))
     finance = set(args["finance_rules"])
-    for step in build.INTERMEDIATE_STEPS + build.MART_STEPS:
-        group = "balance_model" if "balance" in step.__name__ else "identity_and_legal"
-        timed(group, lambda: step.build(con, ctx))
+    from transforms.intermediate import balance, identity
+    def balance_tables():
+        balance.build(con, ctx)
+        with balance.unordered_inserts(con):
+            for name in ("intermediate.int_balance__positions", "intermediate.int_balance__calendar",
+                         "marts.account_balances", "marts.topup_positions", "marts.funding_breaks"):
+                build.run_query(con, ctx, name)
+    def identity_and_caps():
+        identity.build(con, ctx)
+        build.run_query(con, ctx, "marts.identity_clusters")
+        build.run_query(con, ctx, "marts.liability_caps")
+    timed("balance_model", balance_tables)
+    timed("identity_and_legal", identity_and_caps)
     for rule in discover():
         group = "finance_rules" if rule.rule_id in finance else "identity_and_legal"
         timed(group, lambda: run_rule(con, rule, ctx))
