@@ -1,3 +1,5 @@
+-- intermediate.int_balance__checkpoints, and its scratch table _bal_refunds (read again by
+-- int_balance__daily.sql).
 -- The engine's results back in the warehouse (transforms/intermediate/balance.py registers the
 -- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(18, 6).
 
