@@ -45,6 +45,7 @@ CREATE OR REPLACE TABLE meta.lake_files (
     PRIMARY KEY (source, dt, file)
 )"""
 
+
 def _files_literal(paths: list[Path]) -> str:
     # CREATE VIEW cannot bind parameters; these are the lake's own absolute paths
     return "[" + ", ".join(literal(str(p.resolve())) for p in paths) + "]"
