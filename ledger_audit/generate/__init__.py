@@ -1,6 +1,7 @@
 """`ledger-audit generate`: a synthetic landing zone with planted cases of every rule.
 
-    generate(out, accounts=1000, days=30, seed=1, end=date(2026, 11, 20), usage_rows=None) -> str
+    generate(out, accounts=1000, days=30, seed=1, end=date(2026, 11, 20), usage_rows=None,
+             last_day_usage_rows=0, usage_format=None) -> str
 
 Writes `out/<source>/dt=YYYY-MM-DD/part-NNN.<ext>` for the eleven sources of
 docs/data-contract.md, plus
@@ -10,6 +11,11 @@ docs/data-contract.md, plus
   per file written, `file` relative to `out`;
 - `out/planted_near_misses.csv` (rule_id, near_miss): what was planted just short of each rule.
 Same arguments, same bytes.
+
+Usage is written one partition at a time (its text is never built for all rows at once);
+`usage_format` (e.g. ".jsonl.gz", as logs arrive) fixes the format of its files, else formats
+rotate. `last_day_usage_rows` adds that many usage rows on the last day, made and written in
+chunks (bulk.py), so a day far larger than memory can be generated on top of the history.
 """
 
 from __future__ import annotations
@@ -22,11 +28,11 @@ import numpy as np
 import polars as pl
 
 from core.errors import AuditError
-from ledger_audit.generate import background, loadcases, planted
+from ledger_audit.generate import background, bulk, loadcases, planted
 from ledger_audit.generate.common import DAY, NO_EXPIRY, biz_date, local_us, rate_micro, round2
 from ledger_audit.generate.funding import BalanceInputs, allocate
 from ledger_audit.generate.writer import write_source
-from transforms.sources import SOURCES
+from transforms.sources import FORMATS, SOURCES
 
 DEFAULT_END = dt.date(2026, 11, 20)
 TRIAL_DAYS = 30
@@ -84,11 +90,17 @@ def generate(
     seed: int = 1,
     end: dt.date = DEFAULT_END,
     usage_rows: int | None = None,
+    last_day_usage_rows: int = 0,
+    usage_format: str | None = None,
 ) -> str:
     """Write the landing zone and its expected lists into `out`; return a short summary."""
     out = Path(out)
     if accounts < 1 or days < 1 or (usage_rows is not None and usage_rows < 0):
         raise AuditError("--accounts and --days must be at least 1, --usage-rows at least 0")
+    if last_day_usage_rows < 0 or (last_day_usage_rows and days < 2):
+        raise AuditError("--last-day-usage-rows must be at least 0, and needs --days of at least 2")
+    if usage_format not in (None, *FORMATS):
+        raise AuditError(f"--usage-format must be one of {', '.join(FORMATS)}")
     if out.exists():
         # only ever replace an earlier generated zone, never an unrelated folder
         if any(out.iterdir()) and not (out / "expected_violations.csv").exists():
@@ -186,66 +198,93 @@ def generate(
     for s in ("invoices", "claims", "account_actions"):
         frames[s] = pl.concat([_frame(s, post[s]), _frame(s, pt.rows.get(s))])
 
-    # ---- usage frame
-    rid = pl.concat(
-        [
-            pl.select(
-                pl.lit("r") + pl.Series(np.arange(nb, dtype=np.int64)).cast(pl.Utf8).str.zfill(11)
-            ).to_series(),
-            pl.Series(p_rids, dtype=pl.Utf8),
-        ]
-    )
-    key_no = np.concatenate([u["key"], np.zeros(npu, np.int64)])
+    # ---- usage: the background's and the planted arrays, in request-id order; the text frame
+    # is built one partition at a time by usage_frame (never all rows as strings at once)
+    model_all = np.concatenate([u["model_idx"], p_model])
+    in_all = np.concatenate([u["in_tok"], p_in])
+    out_all = np.concatenate([u["out_tok"], p_out])
+    key_all = np.concatenate([u["key"], np.zeros(npu, np.int64)])
+    mod_all = np.concatenate([u["moderated"], np.zeros(npu, bool)])
+    p_labels = [r["moderation_label"] for r in pu]
+    models = pl.Series(MODELS_ALL)
+    del u, all_rank, post, border, p_in, p_out
 
-    usage = pl.DataFrame(
-        {
-            "request_id": rid,
-            "account_id": acct_ids.gather(all_acct),
-            "api_key_id": pl.select(
-                pl.lit("k-") + acct_ids.gather(all_acct) + "-" + pl.Series(key_no).cast(pl.Utf8)
-            ).to_series(),
-            "model": pl.Series(MODELS_ALL).gather(np.concatenate([u["model_idx"], p_model])),
-            "started_at": all_at,
-            "input_tokens": np.concatenate([u["in_tok"], p_in]),
-            "output_tokens": np.concatenate([u["out_tok"], p_out]),
-            "amount": all_amt,
-            "cash_amount": parts["cash"],
-            "trial_amount": parts["trial"],
-            "discount_amount": parts["discount"],
-            "unpaid_amount": parts["unpaid"],
-            "moderation_label": pl.concat(
-                [
-                    pl.select(
-                        pl.when(pl.Series(u["moderated"]))
-                        .then(pl.lit("violence"))
-                        .otherwise(pl.lit(None, pl.Utf8))
-                    ).to_series(),
-                    pl.Series([r["moderation_label"] for r in pu], dtype=pl.Utf8),
-                ]
-            ),
-        }
-    )
-    frames["usage"] = usage
-    del u, parts, all_acct, all_at, all_amt, all_rank, post, border, key_no, p_model, p_in, p_out
+    def usage_frame(rows: np.ndarray) -> pl.DataFrame:
+        rows = np.asarray(rows, np.int64)
+        acc = acct_ids.gather(all_acct[rows])
+        rid = pl.select(pl.lit("r") + pl.Series(rows).cast(pl.Utf8).str.zfill(11)).to_series()
+        label = pl.select(
+            pl.when(pl.Series(mod_all[rows]))
+            .then(pl.lit("violence"))
+            .otherwise(pl.lit(None, pl.Utf8))
+        ).to_series()
+        pos = np.flatnonzero(rows >= nb)
+        if len(pos):
+            rid = rid.scatter(pos, pl.Series([p_rids[i - nb] for i in rows[pos]], dtype=pl.Utf8))
+            label = label.scatter(
+                pos, pl.Series([p_labels[i - nb] for i in rows[pos]], dtype=pl.Utf8)
+            )
+        return pl.DataFrame(
+            {
+                "request_id": rid,
+                "account_id": acc,
+                "api_key_id": pl.select(
+                    pl.lit("k-") + acc + "-" + pl.Series(key_all[rows]).cast(pl.Utf8)
+                ).to_series(),
+                "model": models.gather(model_all[rows]),
+                "started_at": all_at[rows],
+                "input_tokens": in_all[rows],
+                "output_tokens": out_all[rows],
+                "amount": all_amt[rows],
+                "cash_amount": parts["cash"][rows],
+                "trial_amount": parts["trial"][rows],
+                "discount_amount": parts["discount"][rows],
+                "unpaid_amount": parts["unpaid"][rows],
+                "moderation_label": label,
+            }
+        )
 
     # ---- write every source
     start_day = end - dt.timedelta(days=days - 1)
     day_list = [start_day + dt.timedelta(days=i) for i in range(days)]
     start_us = local_us(start_day)
     written = []
+    if last_day_usage_rows:
+        # one big last day on top of the history above: streamed in chunks, cash-funded by a
+        # top-up of its own per account (written with the other top-ups below)
+        res = bulk.write_last_day(
+            out, seed, last_day_usage_rows, n, acct_ids, frames, all_acct, all_at,
+            MODELS_ALL, day_list[-1], now, bg["ident"],
+        )
+        written += res.written
+        if res.topups:
+            frames["topups"] = pl.concat([frames["topups"], _frame("topups", res.topups)])
+
+    def part_index(t: np.ndarray) -> np.ndarray:
+        # whole days from the first midnight = business-date index (Asia/Shanghai has no DST)
+        return np.clip((t - start_us) // DAY, 0, days - 1).astype(np.int64)
+
     for s in SOURCES:
+        if s == "usage":
+            written += write_source(
+                out, s, usage_frame, part_index(all_at), day_list, lambda pi: 1 + pi % 3,
+                fmt=usage_format,
+            )
+            continue
         df = frames[s].drop("_acct", strict=False) if "_acct" in frames[s].columns else frames[s]
         col = PARTITION_COLUMN[s]
-        if col is None:
-            pidx = np.zeros(df.height, np.int64)
-        else:
-            t = df[col].to_numpy()
-            pidx = np.clip((t - start_us) // DAY, 0, days - 1).astype(np.int64)
-            # whole days from the first midnight = business-date index (Asia/Shanghai has no DST)
-        fpp = (lambda pi: 1 + pi % 3) if s == "usage" else (lambda pi: 1 + (pi % 5 == 2))
-        written += write_source(out, s, df, pidx, day_list, fpp)
-    frames.pop("usage")
-    written += loadcases.plant_loader_cases(out, frames, usage, day_list, written)
+        pidx = np.zeros(df.height, np.int64) if col is None else part_index(df[col].to_numpy())
+        written += write_source(out, s, df, pidx, day_list, lambda pi: 1 + (pi % 5 == 2))
+    # the loader cases re-deliver the two earliest background calls: only those rows are needed
+    is_r = np.array([True] * nb + [rid.startswith("r") for rid in p_rids], bool)
+    r_at = all_at[is_r]
+    if len(r_at) >= 2:
+        second = np.partition(r_at, 1)[1]
+        early = pl.DataFrame(usage_frame(np.flatnonzero(is_r & (all_at <= second))))
+    else:
+        early = usage_frame(np.flatnonzero(is_r))
+    del parts, all_acct, all_at, all_amt, model_all, in_all, out_all, key_all, mod_all
+    written += loadcases.plant_loader_cases(out, frames, early, day_list, written)
 
     # ---- expected lists
     exp = sorted((r, sub, str(round2(a))) for r, sub, a in pt.expected)

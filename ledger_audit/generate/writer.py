@@ -12,6 +12,7 @@ import datetime as dt
 import gzip
 import io
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -115,12 +116,18 @@ def encode(df: pl.DataFrame, fmt: str) -> bytes:
 def write_source(
     out: Path,
     source: str,
-    df: pl.DataFrame,
+    df: pl.DataFrame | Callable[[np.ndarray], pl.DataFrame],
     part_dates: np.ndarray,
     days: list[dt.date],
     files_per_partition,
+    fmt: str | None = None,
 ) -> list[WrittenFile]:
-    """Write one source; `part_dates` holds each row's partition index into `days`."""
+    """Write one source; `part_dates` holds each row's partition index into `days`.
+
+    `df` is the source's frame, or a function giving the frame of the given row numbers: then
+    only one partition's rows are ever built at a time (usage, the largest source). `fmt` fixes
+    every file's format (else it rotates over FORMATS)."""
+    take = df if callable(df) else (lambda rows: df[rows])
     si = SOURCE_ORDER.index(source)
     written: list[WrittenFile] = []
     order = np.argsort(part_dates, kind="stable")
@@ -131,19 +138,19 @@ def write_source(
         if lo == hi:
             continue
         rows = order[lo:hi]
-        text = to_text(source, df[rows], salt=si * 1000 + pi)
+        text = to_text(source, take(rows), salt=si * 1000 + pi)
         k = max(1, min(files_per_partition(pi), len(rows)))
         cuts = np.linspace(0, len(rows), k + 1).astype(np.int64)
         for fi in range(k):
             part = text[int(cuts[fi]) : int(cuts[fi + 1])]
-            fmt = FORMATS[(si + pi + fi) % len(FORMATS)]
+            ext = fmt or FORMATS[(si + pi + fi) % len(FORMATS)]
             if (si + pi + fi) % 4 == 1:
                 part = part.with_columns(pl.lit(f"b{pi:03d}{fi}").alias(EXTRA_COLUMN))
-            rel = f"{source}/dt={day.isoformat()}/part-{fi:03d}{fmt}"
+            rel = f"{source}/dt={day.isoformat()}/part-{fi:03d}{ext}"
             path = out / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(encode(part, fmt))
-            written.append(WrittenFile(source, rel, fmt, part.height))
+            path.write_bytes(encode(part, ext))
+            written.append(WrittenFile(source, rel, ext, part.height))
     return written
 
 
