@@ -253,8 +253,18 @@ def generate(
         # one big last day on top of the history above: streamed in chunks, cash-funded by a
         # top-up of its own per account (written with the other top-ups below)
         res = bulk.write_last_day(
-            out, seed, last_day_usage_rows, n, acct_ids, frames, all_acct, all_at,
-            MODELS_ALL, day_list[-1], now, bg["ident"],
+            out,
+            seed,
+            last_day_usage_rows,
+            n,
+            acct_ids,
+            frames,
+            all_acct,
+            all_at,
+            MODELS_ALL,
+            day_list[-1],
+            now,
+            bg["ident"],
         )
         written += res.written
         if res.topups:
@@ -267,7 +277,12 @@ def generate(
     for s in SOURCES:
         if s == "usage":
             written += write_source(
-                out, s, usage_frame, part_index(all_at), day_list, lambda pi: 1 + pi % 3,
+                out,
+                s,
+                usage_frame,
+                part_index(all_at),
+                day_list,
+                lambda pi: 1 + pi % 3,
                 fmt=usage_format,
             )
             continue
@@ -283,8 +298,7 @@ def generate(
         early = pl.DataFrame(usage_frame(np.flatnonzero(is_r & (all_at <= second))))
     else:
         early = usage_frame(np.flatnonzero(is_r))
-    del parts, all_acct, all_at, all_amt, model_all, in_all, out_all, key_all, mod_all
-    written += loadcases.plant_loader_cases(out, frames, early, day_list, written)
+    written += loadcases.plant_loader_cases(out, frames, early, day_list, written, usage_format)
 
     # ---- expected lists
     exp = sorted((r, sub, str(round2(a))) for r, sub, a in pt.expected)

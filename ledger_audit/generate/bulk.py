@@ -6,11 +6,12 @@ logs arrive), each chunk from its own seeded generator, so memory does not grow 
 same seed gives the same bytes.
 
 The rows must trigger no rule, so they go only to quiet background accounts: no grant (every
-charge is then paid in cash), no enforcement action, nothing of any source on or after the last
-day's first instant, and not planted. Each such account gets one top-up at the last day's first
-millisecond covering its whole day (always at least the structuring limit, so it never counts
-towards STRUCTURED_TOPUPS); every usage row comes after it, so its funding is all cash and the
-platform's cash column equals the amount.
+charge is then paid in cash), no enforcement action, nothing of any source in the last hour,
+and not planted. Each such account gets one top-up right after its last record (at the earliest
+the last day's midnight) covering its whole extra day, always at least the structuring limit
+(so it never counts towards STRUCTURED_TOPUPS); every extra row comes after that top-up and
+after all the account's other records, so its funding is all cash and the platform's cash
+column equals the amount.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import polars as pl
 
 from core.errors import AuditError
 from ledger_audit.generate.background import HALF_MS, MODEL_P, MODELS, price_lookup
-from ledger_audit.generate.common import MICRO, local_us, rate_micro
+from ledger_audit.generate.common import HOUR, MICRO, local_us, rate_micro
 from ledger_audit.generate.writer import SOURCE_ORDER, WrittenFile, encode, to_text
 from transforms.sources import SOURCES
 
@@ -87,12 +88,16 @@ def write_last_day(
     busy |= set(frames["account_actions"]["account_id"].to_list())
     ids = acct_ids.to_list()
     quiet = np.array(
-        [i for i in range(n_background) if latest[i] < t0 and ids[i] not in busy], np.int64
+        [i for i in range(n_background) if latest[i] < now - HOUR and ids[i] not in busy],
+        np.int64,
     )
+    # each account's day starts at its first whole millisecond after its last record (at the
+    # earliest the last day's midnight): the top-up there, then its usage
+    base = (np.maximum(latest[quiet], t0) // 1000 + 1) * 1000
     if len(quiet) == 0:
         raise AuditError(
-            "--last-day-usage-rows: no background account is quiet on the last day (no grant, no"
-            " action, no record that day); use more --accounts or fewer --usage-rows"
+            "--last-day-usage-rows: no background account is quiet enough (no grant, no action,"
+            " nothing in the last hour); use more --accounts"
         )
     rng = np.random.default_rng([seed % 2**63, 0x1A57])
     w = rng.pareto(1.1, len(quiet)) + 1.0
@@ -101,13 +106,14 @@ def write_last_day(
     total = np.zeros(len(quiet), np.int64)
     si = SOURCE_ORDER.index("usage")
     res = LastDay()
-    lo_t, span = t0 + 1000, now - t0 - 2000  # strictly after the prepay top-up, before `now`
     for c, lo in enumerate(range(0, rows, CHUNK_ROWS)):
         m = min(CHUNK_ROWS, rows - lo)
         r = np.random.default_rng([seed % 2**63, 0x1A57, c])
         k = np.searchsorted(cum, np.arange(lo, lo + m, dtype=np.int64), side="right")
-        at = np.sort(lo_t + (r.random(m) * span).astype(np.int64) // 1000 * 1000)
-        r.shuffle(k)  # accounts interleave in time, as logs arrive
+        lo_t = base[k] + 1000  # strictly after the account's top-up, before `now`
+        at = lo_t + (r.random(m) * (now - 1000 - lo_t)).astype(np.int64) // 1000 * 1000
+        by_time = np.argsort(at, kind="stable")  # accounts interleave in time, as logs arrive
+        at, k = at[by_time], k[by_time]
         model = r.choice(len(MODELS), size=m, p=MODEL_P)
         in_tok = np.clip(r.lognormal(np.log(1200), 1.0, m), 1, 200_000).astype(np.int64)
         out_tok = np.clip(r.lognormal(np.log(300), 1.0, m), 0, 20_000).astype(np.int64)
@@ -151,7 +157,7 @@ def write_last_day(
             {
                 "topup_id": f"TL{j:08d}",
                 "account_id": ids[a],
-                "paid_at": t0 + HALF_MS,
+                "paid_at": int(base[j]) + HALF_MS,
                 "amount": PREPAY_FLOOR + need,
                 "method": "alipay",
                 "payer_ref_hash": payer[a],

@@ -41,6 +41,7 @@ def plant_loader_cases(
     usage: pl.DataFrame,
     days: list[dt.date],
     written: list[WrittenFile],
+    usage_format: str | None = None,
 ) -> list[WrittenFile]:
     last = days[-1]
     new: list[WrittenFile] = []
@@ -76,7 +77,9 @@ def plant_loader_cases(
         ):
             r = {**base, "request_id": f"rbad{k:07d}", "account_id": acc, **change}
             bad.append(r)
-        w = write_raw(out, "usage", last, "redelivery-000", [dup, diff] + bad, ".csv")
+        w = write_raw(
+            out, "usage", last, "redelivery-000", [dup, diff] + bad, usage_format or ".csv"
+        )
         w.rows_duplicate, w.rows_quarantined = 1, 1 + len(bad)
         new.append(w)
     # ---- top-ups

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
