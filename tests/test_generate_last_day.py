@@ -121,3 +121,13 @@ def test_extra_rows_are_paid_in_cash_by_an_earlier_top_up_of_their_own(zones):
         t = cover.get(acct)
         assert t is not None and t["status"] == "succeeded", acct
         assert _ts(t["paid_at"]) < first[acct] and Decimal(t["amount"]) >= amount, (acct, t)
+
+
+def test_same_seed_gives_the_same_bytes_of_the_big_day(zones, tmp_path, monkeypatch):
+    _, big = zones
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 1_000)
+    again = tmp_path / "again"
+    generate(again, last_day_usage_rows=EXTRA, **SMALL)
+    for p in sorted(big.rglob("*")):
+        if p.is_file():
+            assert (again / p.relative_to(big)).read_bytes() == p.read_bytes(), p
