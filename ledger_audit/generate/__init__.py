@@ -30,7 +30,7 @@ import polars as pl
 from core.errors import AuditError
 from ledger_audit.generate import background, bulk, loadcases, planted
 from ledger_audit.generate.common import DAY, NO_EXPIRY, biz_date, local_us, rate_micro, round2
-from ledger_audit.generate.funding import BalanceInputs, allocate
+from ledger_audit.generate.funding import BalanceInputs, allocate_in_groups
 from ledger_audit.generate.writer import write_source
 from transforms.sources import FORMATS, SOURCES
 
@@ -176,7 +176,7 @@ def generate(
         refund_topup=np.array([rank_of[t] for t in rf["topup_id"].to_list()], np.int64)[takes],
         refund_rank=rf["refund_id"].rank("ordinal").cast(pl.Int64).to_numpy()[takes],
     )
-    parts = allocate(bal, all_acct, all_at, all_rank, all_amt, now)
+    parts = allocate_in_groups(bal, all_acct, all_at, all_rank, all_amt, now)
     p_rids = [r["request_id"] for r in pu]
     for k, rid in enumerate(p_rids):
         if rid in pt.overrides:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import insort
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -251,4 +252,55 @@ def allocate(
     unpaid = np.zeros(n, np.int64)
     unpaid[uorder] = sm - parts[0] - parts[1] - parts[2]
     out["unpaid"] = unpaid
+    return out
+
+
+GROUP_ROWS = 1_000_000  # usage rows allocated at a time: allocate's temporaries grow with them
+
+
+def allocate_in_groups(
+    bal: BalanceInputs,
+    usage_acct: np.ndarray,
+    usage_at: np.ndarray,
+    usage_rank: np.ndarray,
+    usage_amount: np.ndarray,
+    now: int,
+    group_rows: int | None = None,
+) -> dict[str, np.ndarray]:
+    """`allocate`, one range of accounts at a time: the same result, with memory bounded by
+    `group_rows` usage rows instead of all of them (each account's funding is its own)."""
+    group_rows = group_rows or GROUP_ROWS
+    usage_acct = _i64(usage_acct)
+    counts = np.bincount(usage_acct) if len(usage_acct) else np.zeros(0, np.int64)
+    if len(usage_acct) <= group_rows:
+        return allocate(bal, usage_acct, usage_at, usage_rank, usage_amount, now)
+    # account ranges [lo, hi) of about group_rows rows each
+    cuts = np.searchsorted(np.cumsum(counts), np.arange(group_rows, len(usage_acct), group_rows))
+    bounds = [0, *sorted({int(c) + 1 for c in cuts}), np.iinfo(np.int64).max]
+    out = {k: np.zeros(len(usage_acct), np.int64) for k in ("trial", "discount", "cash", "unpaid")}
+    fields = {
+        "topup": ("acct", "at", "amount", "rank"),
+        "grant": ("acct", "kind", "at", "expires", "amount", "topup", "rank"),
+        "refund": ("acct", "at", "amount", "topup", "rank"),
+    }
+    for lo, hi in pairwise(bounds):
+        sub = {}
+        for ev, names in fields.items():
+            a = _i64(getattr(bal, f"{ev}_acct"))
+            m = (a >= lo) & (a < hi)
+            for name in names:
+                sub[f"{ev}_{name}"] = _i64(getattr(bal, f"{ev}_{name}"))[m]
+        rows = np.flatnonzero((usage_acct >= lo) & (usage_acct < hi))
+        if not len(rows):
+            continue
+        part = allocate(
+            BalanceInputs(**sub),
+            usage_acct[rows],
+            _i64(usage_at)[rows],
+            _i64(usage_rank)[rows],
+            _i64(usage_amount)[rows],
+            now,
+        )
+        for k, v in part.items():
+            out[k][rows] = v
     return out
