@@ -4,7 +4,7 @@
     out/warehouse.duckdb.building   the next warehouse while `audit` builds it
     out/warehouse.duckdb.next       built and validated, waiting for `publish`
     out/warehouse.duckdb.lock       held by a step while it writes (one night at a time)
-    out/warehouse.lake/             immutable typed landing files (transforms/load.py)
+    out/warehouse.lake/             immutable typed landing files (transforms/landing/)
     out/warehouse.lake/_loads/D.json  what `load` found for date D (read by validate and audit)
     out/warehouse.gx/               Great Expectations Data Docs
 

@@ -1,4 +1,4 @@
-"""Loading the landing zone (transforms/load.py, transforms/staging/stg_sources.py, pipeline.step_load):
+"""Loading the landing zone (transforms/landing/, transforms/staging/stg_sources.py, pipeline.step_load):
 every format to the same typed rows, bad rows and bad files, duplicates, re-runs, late files.
 Each test writes a few rows by hand; the expected rows are written from the contract."""
 
@@ -24,7 +24,7 @@ from ledger_audit import pipeline
 from ledger_audit.pipeline import step_audit, step_validate
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import WarehousePaths
-from transforms.load import LandingFile, discover, load_file, sha256_of
+from transforms.landing import LandingFile, discover, load_file, sha256_of
 from transforms.staging.stg_sources import stage
 
 D = dt.date(2026, 11, 20)

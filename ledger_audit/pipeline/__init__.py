@@ -1,6 +1,6 @@
 """The night, in four steps that `ledger-audit run`, `demo` and the Airflow DAG all call.
 
-    load      landing files with dt <= D that are new -> the lake (transforms/load.py)
+    load      landing files with dt <= D that are new -> the lake (transforms/landing/)
     validate  Great Expectations on the new partitions (expectations.validate_sources)
     audit     the next warehouse beside the published one: staging views, load_audit,
               quarantine, intermediate, marts, violations; then expectations.validate_marts

@@ -11,7 +11,7 @@ import duckdb
 
 from core.errors import AuditError
 from ledger_audit.publish import WarehousePaths
-from transforms.load import LakeEntry
+from transforms.landing import LakeEntry
 from transforms.staging.stg_sources import published_entries
 
 

@@ -1,4 +1,4 @@
-"""The load step: landing files with dt <= D that are new -> the lake (transforms/load.py)."""
+"""The load step: landing files with dt <= D that are new -> the lake (transforms/landing/)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.errors import AuditError, BadFileError
 from ledger_audit.pipeline.handover import published_entries_of
 from ledger_audit.pipeline.progress import Progress
 from ledger_audit.publish import WarehousePaths, remove_db
-from transforms.load import (
+from transforms.landing import (
     LakeEntry,
     discover,
     load_file,

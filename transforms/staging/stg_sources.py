@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from core.sql import ident, literal
-from transforms.load import LakeEntry
+from transforms.landing import LakeEntry
 from transforms.marts.load_audit import build as load_audit
 from transforms.marts.quarantine import build as quarantine
 from transforms.sources import SOURCES, Source

@@ -1,0 +1,29 @@
+"""Landing zone -> lake (one module per concern: discover, fingerprint, jsonl, read, typed,
+commit, entry): read every landing file once, type it per the contract, keep it immutable.
+
+    <landing>/<source>/dt=YYYY-MM-DD/<name>.<csv|csv.gz|jsonl|jsonl.gz|parquet>
+      -> <lake>/<source>/dt=YYYY-MM-DD/<stem>.parquet             typed, row-valid rows
+         <lake>/<source>/dt=YYYY-MM-DD/<stem>.quarantine.parquet  bad rows with their reason
+         <lake>/<source>/dt=YYYY-MM-DD/<stem>.json                the entry: counts, sha256, loaded_at
+
+`stem` is the first 16 hex digits of sha256(file path + content sha256), so one landing file at
+one content always maps to the same lake files, and a byte-identical copy under another name gets
+its own (its rows are then duplicates, counted per file). Every lake file is written under a
+temporary name and renamed; the `.json` entry is written last and marks the load complete, so a
+run that crashed half-way just finds what it had finished.
+
+Every value is read as text and typed in one DuckDB pass under the platform time zone (naive
+timestamps are platform time); the same pass names each bad row's first failing check
+(rules.md §6 "Bad rows and bad files"). Duplicates across files are resolved later, over all
+loaded files of a source (transforms/staging/lake.py).
+"""
+
+from __future__ import annotations
+
+from transforms.landing.commit import load_file
+from transforms.landing.discover import LandingFile, discover
+from transforms.landing.entry import LakeEntry, read_entry, write_atomic
+from transforms.landing.fingerprint import sha256_of, stem_of
+
+__all__ = ["LakeEntry", "LandingFile", "discover", "load_file", "read_entry", "sha256_of",
+           "stem_of", "write_atomic"]
