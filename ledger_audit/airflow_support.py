@@ -217,6 +217,18 @@ def oncall_recipients() -> list[str]:
     return list(settings().config().email.oncall_to)
 
 
+def oncall_error(exc: BaseException | str | None) -> str:
+    """The error for an on-call e-mail: its first line, at most 300 characters, cut before any
+    line of a landing file that a reader quoted (DuckDB's "Original Line: ..."), so rows of the
+    landing zone never travel by e-mail. The template escapes it."""
+    if exc is None:
+        return "(no exception)"
+    text = str(exc) if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    first = first.split("Original Line:")[0].strip(" :|")
+    return first[:300] + ("..." if len(first) > 300 else "")
+
+
 class OncallNotifier(SmtpNotifier):
     """E-mails on-call through the `smtp_default` connection that a task `failed` or is
     `retrying`. Recipients and sender are resolved when it fires, not at parse time."""
@@ -228,14 +240,20 @@ class OncallNotifier(SmtpNotifier):
             smtp_conn_id="smtp_default",
             subject="[ledger-audit] {{ dag.dag_id }}.{{ ti.task_id }} " + event
             + " (try {{ ti.try_number }}) run {{ run_id }}",
+            # every value is escaped (`| e`): a run id, a file name or an error text may hold
+            # markup; the error is oncall_error, one line without file content (render_...)
             html_content=(
-                "<p>Task <b>{{ ti.task_id }}</b> of <b>{{ dag.dag_id }}</b> " + event
-                + " on try {{ ti.try_number }}, run {{ run_id }}.</p>"
-                "<p>Error: <code>{{ exception }}</code></p>"
+                "<p>Task <b>{{ ti.task_id | e }}</b> of <b>{{ dag.dag_id | e }}</b> " + event
+                + " on try {{ ti.try_number | e }}, run {{ run_id | e }}.</p>"
+                "<p>Error: <code>{{ oncall_error | e }}</code></p>"
                 "<p>The published warehouse changes only when publish succeeds;"
                 " clearing the failed task re-runs the day safely.</p>"
             ),
         )
+
+    def render_template_fields(self, context, jinja_env=None) -> None:
+        context["oncall_error"] = oncall_error(context.get("exception"))
+        super().render_template_fields(context, jinja_env)
 
     def notify(self, context):
         self.to = oncall_recipients()
