@@ -13,8 +13,10 @@ CREATE OR REPLACE TEMP MACRO round_half_even_6(x) AS (
             WHEN x * 1000000 - floor(x * 1000000) = 0.5 AND floor(x * 1000000) % 2 <> 0 THEN 1
             ELSE 0 END)::DECIMAL(38, 0) * 0.000001
 )::DECIMAL(18, 6);
--- money <-> integer micro-yuan (the balance engine computes in integers)
-CREATE OR REPLACE TEMP MACRO to_micro(x) AS (x * 1000000)::HUGEINT::BIGINT;
+-- money <-> integer micro-yuan (the balance engine computes in integers). Widened before the
+-- multiplication: DECIMAL(18, 2) * 1000000 overflows DECIMAL(18) from 1,000,000.00 up; BIGINT
+-- micro-yuan hold up to 9.2 trillion yuan.
+CREATE OR REPLACE TEMP MACRO to_micro(x) AS (x::DECIMAL(38, 6) * 1000000)::HUGEINT::BIGINT;
 CREATE OR REPLACE TEMP MACRO from_micro(n) AS (n::DECIMAL(38, 0) * 0.000001)::DECIMAL(18, 6);
 -- the business date of an instant, in the platform time zone
 CREATE OR REPLACE TEMP MACRO biz_date(ts) AS (ts AT TIME ZONE getvariable('tz'))::DATE;
