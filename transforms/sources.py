@@ -77,6 +77,7 @@ def C(name, type, required=False, values=(), check=None, check_reason=None, doc=
 
 POSITIVE = ("x > 0", "amount must be greater than 0")
 NON_NEGATIVE = ("x >= 0", "must not be negative")
+CHARGE = "must not be negative: a usage row is a charge; a credit is an adjustment"
 
 SOURCES: dict[str, Source] = {
     s.name: s
@@ -168,11 +169,19 @@ SOURCES: dict[str, Source] = {
                 C("started_at", "ts", True),
                 C("input_tokens", "int", True, check=NON_NEGATIVE[0], check_reason="input_tokens must not be negative", doc="≥ 0"),
                 C("output_tokens", "int", True, check=NON_NEGATIVE[0], check_reason="output_tokens must not be negative", doc="≥ 0"),
-                C("amount", "money6", True, doc="what the platform charged"),
-                C("cash_amount", "money6", True, doc="how the platform funded the charge"),
-                C("trial_amount", "money6", True, doc="how the platform funded the charge"),
-                C("discount_amount", "money6", True, doc="how the platform funded the charge"),
-                C("unpaid_amount", "money6", doc="part served without balance (default 0); the four parts sum to `amount`"),
+                # A negative charge (a refund-like credit) is legal text but no charge: it is
+                # quarantined with its reason and the night goes on; credits belong in
+                # adjustments (README "Where the spec could be read two ways").
+                C("amount", "money6", True, check=NON_NEGATIVE[0], check_reason=CHARGE,
+                  doc="what the platform charged; ≥ 0 (a negative charge is quarantined)"),
+                C("cash_amount", "money6", True, check=NON_NEGATIVE[0], check_reason=CHARGE,
+                  doc="how the platform funded the charge; ≥ 0"),
+                C("trial_amount", "money6", True, check=NON_NEGATIVE[0], check_reason=CHARGE,
+                  doc="how the platform funded the charge; ≥ 0"),
+                C("discount_amount", "money6", True, check=NON_NEGATIVE[0], check_reason=CHARGE,
+                  doc="how the platform funded the charge; ≥ 0"),
+                C("unpaid_amount", "money6", check=NON_NEGATIVE[0], check_reason=CHARGE,
+                  doc="part served without balance (default 0); the four parts sum to `amount`; ≥ 0"),
                 C("moderation_label", "str", doc="null, or the content category the platform's moderation flagged"),
             ),
         ),

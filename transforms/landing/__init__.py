@@ -20,10 +20,10 @@ loaded files of a source (transforms/staging/lake.py).
 
 from __future__ import annotations
 
-from transforms.landing.commit import load_file
+from transforms.landing.commit import load_file, signature
 from transforms.landing.discover import LandingFile, discover
-from transforms.landing.entry import LakeEntry, read_entry, write_atomic
+from transforms.landing.entry import LakeEntry, check_typing_settings, read_entry, write_atomic
 from transforms.landing.fingerprint import sha256_of, stem_of
 
-__all__ = ["LakeEntry", "LandingFile", "discover", "load_file", "read_entry", "sha256_of",
-           "stem_of", "write_atomic"]
+__all__ = ["LakeEntry", "LandingFile", "check_typing_settings", "discover", "load_file",
+           "read_entry", "sha256_of", "signature", "stem_of", "write_atomic"]

@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import zlib
 from pathlib import Path
 
 import duckdb
 
 from core.errors import BadFileError
 from core.sql import ident, literal
+from transforms.landing.diagnose import clean, csv_problem, gzip_error
 from transforms.landing.discover import LandingFile
 from transforms.landing.entry import LakeEntry, read_entry, write_atomic
 from transforms.landing.fingerprint import stem_of
-from transforms.landing.jsonl import JSONL_VIEW, _jsonl_exact
-from transforms.landing.read import _columns, _raw_select
+from transforms.landing.jsonl import JSONL_VIEW, _jsonl_exact, empty_table
+from transforms.landing.read import _columns, _raw_select, exact_path
 from transforms.landing.typed import typed_select
 from transforms.sources import SOURCES
 
@@ -36,17 +38,20 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     part.mkdir(parents=True, exist_ok=True)
     stat = stat or lf.path.stat()
     con.execute("SET TimeZone = $tz", {"tz": tz})  # naive timestamps are platform time
-    p = str(lf.path)
+    p = exact_path(lf.path)  # this one file, never a pattern
     exact = None  # a JSONL file's rows: one exact parse gives them and the file's columns
+    contract = [c.name for c in src.columns]
     try:
-        if lf.fmt in (".jsonl", ".jsonl.gz"):
-            exact, present = _jsonl_exact(lf, [c.name for c in src.columns])
+        if stat.st_size == 0:
+            exact, present = empty_table(contract), []  # no bytes, no rows: the same in every format
+        elif lf.fmt in (".jsonl", ".jsonl.gz"):
+            exact, present = _jsonl_exact(lf, contract)
         else:
             present = _columns(con, lf)
-    except (duckdb.Error, UnicodeDecodeError, OSError) as exc:
-        raise BadFileError(f"{lf.source}: cannot read {lf.file}: {_first_line(exc)}") from None
+    except (duckdb.Error, UnicodeDecodeError, OSError, EOFError, zlib.error, ValueError) as exc:
+        raise _unreadable(lf, exc) from None
     missing = [n for n in src.required if n not in present]
-    if missing and not (exact is not None and exact.num_rows == 0):  # an empty JSONL file
+    if missing and not (exact is not None and exact.num_rows == 0):  # an empty file
         raise BadFileError(f"{lf.source}: {lf.file} lacks required column(s) {', '.join(missing)}")
     present = [n for n in present if n not in ("_row", "_raw")]
 
@@ -58,11 +63,11 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
         try:
             if exact is not None:
                 con.register(JSONL_VIEW, exact)
-            typed = typed_select(src, *_raw_select(lf, src, present))
+            typed = typed_select(src, *_raw_select(lf, src, present, exact is not None))
             con.execute(f"COPY ({typed}) TO {literal(str(tmp_all))} (FORMAT parquet)",
                         {"p": p} if "$p" in typed else {})
         except duckdb.Error as exc:
-            raise BadFileError(f"{lf.source}: cannot read {lf.file}: {_first_line(exc)}") from None
+            raise _unreadable(lf, exc) from None
         finally:
             if exact is not None:
                 con.unregister(JSONL_VIEW)
@@ -80,12 +85,13 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
                 f" TO {literal(str(tmp_bad))} (FORMAT parquet)",
                 {"t": str(tmp_all), "source": lf.source, "dt": lf.dt, "file": lf.file})
         st = lf.path.stat()
-        if (st.st_size, st.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+        if signature(st) != signature(stat):
             raise BadFileError(f"{lf.source}: {lf.file} changed while it was being loaded; run again"
                                " once it is complete")
         entry = LakeEntry(
             source=lf.source, dt=lf.dt.isoformat(), file=lf.file, sha256=sha256, stem=stem,
-            size=st.st_size, mtime_ns=st.st_mtime_ns, rows_read=n_read, rows_valid=n_read - n_bad,
+            size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns, inode=st.st_ino,
+            rows_read=n_read, rows_valid=n_read - n_bad,
             rows_bad=n_bad, loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         os.replace(tmp_ok, entry.parquet(lake))
         if n_bad:
@@ -97,6 +103,24 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
             t.unlink(missing_ok=True)
 
 
-def _first_line(exc: Exception) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return " ".join(lines[:2])[:300] if lines else type(exc).__name__
+def signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What says a file is unchanged without reading it. `touch -r` restores the mtime, but the
+    ctime is set by the kernel on every write and cannot be set back by a user; a file replaced
+    by a rename has a new inode."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _unreadable(lf: LandingFile, exc: BaseException) -> BadFileError:
+    """One line: source, file, the line where there is one, and why in words. Never DuckDB's
+    SQL text, never a quoted line of the file."""
+    why = gzip_error(exc)
+    if why is None and isinstance(exc, UnicodeDecodeError):
+        why = "not UTF-8"
+    if why is None and lf.fmt in (".csv", ".csv.gz"):
+        try:
+            why = csv_problem(lf.path, lf.fmt.endswith(".gz"))
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError):
+            why = None
+    if why is None:
+        why = clean(str(exc)) if isinstance(exc, duckdb.Error) else (str(exc) or type(exc).__name__)
+    return BadFileError(f"{lf.source}: cannot read {lf.file}: {why}")

@@ -28,7 +28,8 @@ class LandingFile:
 
 def discover(landing: Path, business_date: dt.date) -> tuple[list[LandingFile], list[str]]:
     """Landing files of every contract source with dt <= business_date, sorted; and warnings
-    about what was skipped (unknown folders, other extensions). Hidden and `_`-prefixed files
+    naming every file or folder skipped (unknown folders, files outside dt=YYYY-MM-DD/, subfolders,
+    other extensions) and every empty file. Hidden and `_`-prefixed files
     are in-flight uploads or markers (_SUCCESS) and are skipped silently."""
     landing = Path(landing)
     if not landing.is_dir():
@@ -40,7 +41,14 @@ def discover(landing: Path, business_date: dt.date) -> tuple[list[LandingFile], 
             if not src_dir.name.startswith((".", "_")):
                 warnings.append(f"skipped folder {src_dir.name}/: not a source of the contract")
             continue
-        for part in sorted(p for p in src_dir.iterdir() if p.is_dir()):
+        for part in sorted(src_dir.iterdir()):
+            if part.name.startswith((".", "_")):
+                continue
+            if not part.is_dir():
+                # the contract places files only inside dt=YYYY-MM-DD/: never skip one in silence
+                warnings.append(f"skipped {src_dir.name}/{part.name}: a file directly in"
+                                f" {src_dir.name}/ has no dt=YYYY-MM-DD/ folder")
+                continue
             m = _DT_DIR.match(part.name)
             try:
                 day = dt.date.fromisoformat(m.group(1)) if m else None
@@ -52,11 +60,21 @@ def discover(landing: Path, business_date: dt.date) -> tuple[list[LandingFile], 
             if day > business_date:
                 continue
             for f in sorted(part.iterdir()):
-                if f.name.startswith((".", "_")) or not f.is_file():
+                if f.name.startswith((".", "_")):
                     continue
                 rel = f.relative_to(landing).as_posix()
+                if f.is_dir():
+                    warnings.append(f"skipped folder {rel}/: the contract places files directly"
+                                    f" in {src_dir.name}/{part.name}/, not in subfolders")
+                    continue
+                if not f.is_file():
+                    warnings.append(f"skipped {rel}: not a regular file")
+                    continue
                 if not f.name.endswith(FORMATS):
                     warnings.append(f"skipped {rel}: not one of {', '.join(FORMATS)}")
                     continue
+                if f.stat().st_size == 0:
+                    # one rule for every format: a file of no bytes holds no rows
+                    warnings.append(f"{rel} is empty (0 bytes): loaded as no rows")
                 files.append(LandingFile(src_dir.name, day, rel, f))
     return files, warnings

@@ -23,6 +23,10 @@ class LakeEntry:
     rows_valid: int
     rows_bad: int
     loaded_at: str  # ISO UTC instant of the first load; kept so re-runs are identical
+    # the rest of the stat signature (commit.signature); 0 in entries written before it existed,
+    # which makes the next load hash the file once
+    ctime_ns: int = 0
+    inode: int = 0
 
     def parquet(self, lake: Path) -> Path:
         return lake / self.source / f"dt={self.dt}" / f"{self.stem}.parquet"
@@ -47,3 +51,25 @@ def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+SETTINGS = "_settings.json"  # in the lake: the settings its typed files were read under
+
+
+def check_typing_settings(lake: Path, timezone: str) -> None:
+    """Stop the run when a setting that changes typing differs from the one the lake was typed
+    under: naive timestamps already loaded would keep the old reading beside new ones."""
+    from core.errors import AuditError
+
+    path = Path(lake) / SETTINGS
+    try:
+        typed_under = json.loads(path.read_text(encoding="utf-8"))["platform.timezone"]
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps({"platform.timezone": timezone}))
+        return
+    if typed_under != timezone:
+        raise AuditError(
+            f"setting platform.timezone is {timezone} but the lake {lake} was typed under"
+            f" {typed_under} (naive timestamps are read in it): set platform.timezone back to"
+            f" {typed_under}, or remove the lake and the warehouse to load everything again")

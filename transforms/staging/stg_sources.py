@@ -24,6 +24,7 @@ import duckdb
 
 from core.sql import ident, literal
 from transforms.landing import LakeEntry
+from transforms.landing.read import exact_path
 from transforms.marts.load_audit import build as load_audit
 from transforms.marts.quarantine import build as quarantine
 from transforms.sources import SOURCES, Source
@@ -41,14 +42,15 @@ CREATE OR REPLACE TABLE meta.lake_files (
     source VARCHAR NOT NULL, dt DATE NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
     stem VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL,
     rows_read BIGINT NOT NULL, rows_valid BIGINT NOT NULL, rows_bad BIGINT NOT NULL,
-    loaded_at TIMESTAMPTZ NOT NULL,
+    loaded_at TIMESTAMPTZ NOT NULL, ctime_ns BIGINT NOT NULL, inode BIGINT NOT NULL,
     PRIMARY KEY (source, dt, file)
 )"""
 
 
 def _files_literal(paths: list[Path]) -> str:
     # CREATE VIEW cannot bind parameters; these are the lake's own absolute paths
-    return "[" + ", ".join(literal(str(p.resolve())) for p in paths) + "]"
+    # (escaped: a lake under a folder named like a glob pattern is still read file by file)
+    return "[" + ", ".join(literal(exact_path(p.resolve())) for p in paths) + "]"
 
 
 def _scan(paths: list[Path]) -> str:
@@ -129,15 +131,20 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
 def _insert_entries(con: duckdb.DuckDBPyConnection, entries) -> None:
     if entries:
         con.executemany(
-            "INSERT INTO meta.lake_files VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ)",
+            "INSERT INTO meta.lake_files VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ,"
+            " ?, ?)",
             [[e.source, e.dt, e.file, e.sha256, e.stem, e.size, e.mtime_ns, e.rows_read,
-              e.rows_valid, e.rows_bad, e.loaded_at] for e in entries])
+              e.rows_valid, e.rows_bad, e.loaded_at, e.ctime_ns, e.inode] for e in entries])
 
 
 def published_entries(con: duckdb.DuckDBPyConnection, catalog: str = "prev") -> list[LakeEntry]:
     """The manifest of a published warehouse attached as `catalog`."""
+    has_stat = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = $c AND schema_name = 'meta'"
+        " AND table_name = 'lake_files' AND column_name = 'ctime_ns'", {"c": catalog}).fetchone()[0]
+    stat = "ctime_ns, inode" if has_stat else "0, 0"  # published before they were recorded
     rows = con.execute(
         f"SELECT source, strftime(dt, '%Y-%m-%d'), file, sha256, stem, size, mtime_ns, rows_read,"
-        f" rows_valid, rows_bad, strftime(loaded_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S+00:00')"
-        f" FROM {catalog}.meta.lake_files ORDER BY source, dt, file").fetchall()
+        f" rows_valid, rows_bad, strftime(loaded_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S+00:00'),"
+        f" {stat} FROM {catalog}.meta.lake_files ORDER BY source, dt, file").fetchall()
     return [LakeEntry(*r) for r in rows]
