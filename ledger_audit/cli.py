@@ -129,11 +129,22 @@ def sql(
         rel = con.sql(q)
         frame = rel.pl() if rel is not None else None  # a SELECT runs here, lazily
     except duckdb.Error as exc:
-        _fail(AuditError(str(exc).strip().splitlines()[0]))
+        _fail(AuditError(_sql_error(warehouse, exc)))
     if frame is None:
         return
     with pl.Config(tbl_rows=200, tbl_cols=30, fmt_str_lengths=80, tbl_width_chars=200):
         typer.echo(frame)
+
+
+def _sql_error(warehouse: Path, exc: Exception) -> str:
+    # DuckDB says "Cannot launch in-memory database in read-only mode!" for a file that is not
+    # a database at all (a CSV): say that instead
+    with open(warehouse, "rb") as fh:
+        head = fh.read(12)
+    if warehouse.is_file() and head[8:12] != b"DUCK":
+        return (f"{warehouse} is not a DuckDB warehouse file: pass the .duckdb file that"
+                " `ledger-audit run` publishes")
+    return str(exc).strip().splitlines()[0]
 
 
 def main() -> None:  # pragma: no cover

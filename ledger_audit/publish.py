@@ -16,6 +16,7 @@ The warehouse file holds marts and views over the lake, so what is replaced is s
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
@@ -93,6 +94,83 @@ def built_date(path: Path) -> str | None:
         con.close()
 
 
+BUILT_DDL = "CREATE OR REPLACE TABLE meta.built_tables (schema_name VARCHAR, table_name VARCHAR, n BIGINT)"
+REQUIRED_SCHEMAS = ("meta", "staging", "marts")
+
+
+def record_built(con: duckdb.DuckDBPyConnection) -> None:
+    """Write down every table of the build and its row count, for verify_built to compare with
+    what a fresh read-only open of the file finds."""
+    con.execute(BUILT_DDL)
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND NOT temporary AND schema_name IN ('meta', 'intermediate', 'marts')"
+        " AND NOT (schema_name = 'meta' AND table_name = 'built_tables')"
+        " ORDER BY ALL").fetchall()
+    for schema, table in tables:
+        n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+        con.execute("INSERT INTO meta.built_tables VALUES ($s, $t, $n)",
+                    {"s": schema, "t": table, "n": n})
+
+
+def finish_build(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Checkpoint and close a build, raising what close() would swallow: DuckDB's close does not
+    raise when its final checkpoint fails (a full disk), leaving the data in a WAL beside a file
+    that lacks it."""
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    verify_built(path)
+
+
+def verify_built(path: Path) -> None:
+    """Reopen a built warehouse read-only and check it is whole: no WAL left beside it, every
+    schema present, every table written down by record_built there with its row count."""
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists() and wal.stat().st_size:
+        raise AuditError(f"the build {path} was not completely written: its write-ahead log"
+                         f" {wal.name} is left over (is the disk full?)")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise AuditError(f"the build {path} cannot be opened: {_first(exc)}") from None
+    try:
+        schemas = {r[0] for r in con.execute("SELECT schema_name FROM duckdb_schemas()"
+                                             " WHERE database_name = current_database()").fetchall()}
+        if lost := [s for s in REQUIRED_SCHEMAS if s not in schemas]:
+            raise AuditError(f"the build {path} lacks schema(s) {', '.join(lost)}")
+        try:
+            built = con.execute("SELECT schema_name, table_name, n FROM meta.built_tables").fetchall()
+        except duckdb.Error:
+            raise AuditError(f"the build {path} lacks meta.built_tables (incomplete build)") from None
+        for schema, table, n in built:
+            try:
+                found = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+            except duckdb.Error:
+                raise AuditError(f"the build {path} lacks {schema}.{table}") from None
+            if found != n:
+                raise AuditError(f"the build {path} has {found} rows in {schema}.{table}, {n} were"
+                                 " written")
+    finally:
+        con.close()
+
+
+def _first(exc: BaseException) -> str:
+    return next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+
+
+def out_of_space(exc: BaseException, where: Path) -> AuditError | None:
+    """A one-line error saying the disk is full, if `exc` is that; None otherwise."""
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) \
+            or "No space left on device" in text or "Disk quota exceeded" in text:
+        return AuditError(f"disk full: no space left on the device of {where} while writing the"
+                          " warehouse; free space and run again (the published warehouse is"
+                          " unchanged)")
+    return None
+
+
 def publish(warehouse: str | Path) -> dict:
     """Move the built, validated warehouse into place. Idempotent: with nothing waiting, the
     published warehouse stays and the answer says so."""
@@ -104,6 +182,7 @@ def publish(warehouse: str | Path) -> dict:
                         "business_date": built_date(paths.warehouse),
                         "reason": "nothing waiting to publish; the published warehouse is current"}
             raise AuditError(f"nothing to publish at {paths.next}: run load, validate and audit first")
+        verify_built(paths.next)  # never publish a build that is not whole
         date = built_date(paths.next)
         os.replace(paths.next, paths.warehouse)
         dir_fd = os.open(paths.warehouse.parent, os.O_RDONLY)

@@ -27,6 +27,7 @@ import pytest
 from core.config import Config
 from core.errors import AuditError
 from ledger_audit import pipeline
+from ledger_audit.pipeline import step_audit, step_validate
 from ledger_audit.publish import WarehousePaths
 
 CORPUS = Path(__file__).parent / "badinput"
@@ -37,8 +38,8 @@ BASE_DATE, NIGHT = dt.date(2026, 11, 20), dt.date(2026, 11, 21)
 @pytest.fixture(scope="module")
 def no_gx():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "validate_sources", lambda *a: [])
-        mp.setattr(pipeline, "validate_marts", lambda *a: [])
+        mp.setattr(step_validate, "validate_sources", lambda *a: [])
+        mp.setattr(step_audit, "validate_marts", lambda *a: [])
         yield
 
 

@@ -93,6 +93,15 @@ def test_sql_on_a_missing_warehouse_exits_1(runner, tmp_path):
     assert result.exit_code == 1 and result.stderr.startswith("ledger-audit: error: no warehouse at")
 
 
+def test_sql_on_a_csv_file_says_it_is_not_a_warehouse(runner, tmp_path):
+    csv = tmp_path / "topups.csv"
+    csv.write_text("topup_id,amount\nt1,12.30\n")
+    result = runner.invoke(app, ["sql", "--warehouse", str(csv), "SELECT 1"])
+    assert result.exit_code == 1
+    assert f"{csv} is not a DuckDB warehouse file" in result.output
+    assert "in-memory" not in result.output
+
+
 def test_the_installed_command_fails_with_one_line_and_status_1(tmp_path):
     """The real entry point, in its own process: a missing landing zone."""
     exe = Path(sys.executable).with_name("ledger-audit")

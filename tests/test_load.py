@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.config import Config
-from core.errors import BadFileError
+from core.errors import AuditError, BadFileError
 from ledger_audit import pipeline
-from ledger_audit.pipeline import step_audit, step_validate
+from ledger_audit.pipeline import step_audit, step_load, step_validate
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import WarehousePaths
 from transforms.landing import LandingFile, discover, load_file, sha256_of
@@ -386,3 +386,49 @@ def test_a_published_file_deleted_from_the_landing_zone_stays_loaded(tmp_path, n
     pipeline.run_night(tmp_path / "landing", wh, D, Config())
     con = duckdb.connect(str(wh), read_only=True)
     assert con.execute("SELECT topup_id FROM staging.topups").fetchall() == [("t1",)]
+
+
+# --- issue 9: change detection and settings that change typing ---------------------------------
+
+
+def test_content_changed_with_size_and_mtime_kept_is_noticed(tmp_path, no_build):
+    # touch -r restores the mtime; the size is the same; only the ctime (set by the kernel on the
+    # write, never by touch) and the content tell
+    path = write(tmp_path / "landing", "topups", "2026-11-20", "a.csv", [topup(amount="12.30")])
+    wh = tmp_path / "out" / "w.duckdb"
+    pipeline.run_night(tmp_path / "landing", wh, D, Config())
+    st = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"12.30", b"99.30"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with pytest.raises(BadFileError, match=r"^topups: topups/dt=2026-11-20/a.csv changed after it was loaded"):
+        pipeline.load(tmp_path / "landing", wh, D, Config())
+
+
+def test_a_file_with_a_new_ctime_but_the_same_bytes_is_hashed_once_not_every_night(
+        tmp_path, no_build, monkeypatch):
+    path = write(tmp_path / "landing", "topups", "2026-11-20", "a.csv", [topup()])
+    wh = tmp_path / "out" / "w.duckdb"
+    pipeline.run_night(tmp_path / "landing", wh, D, Config())
+    os.chmod(path, 0o600)  # a new ctime, the same bytes
+    hashed = []
+    monkeypatch.setattr(step_load, "sha256_of", lambda p: hashed.append(p) or sha256_of(p))
+    pipeline.run_night(tmp_path / "landing", wh, D, Config())
+    assert hashed == [path]
+    hashed.clear()
+    pipeline.run_night(tmp_path / "landing", wh, D, Config())
+    assert hashed == []  # the new stat was recorded: no re-hash of history every night
+
+
+def test_changing_the_platform_timezone_stops_the_run_naming_the_setting(tmp_path, no_build):
+    from core.config import Platform
+
+    write(tmp_path / "landing", "topups", "2026-11-20", "a.csv", [topup(paid_at="2026-11-20 10:00:00")])
+    wh = tmp_path / "out" / "w.duckdb"
+    pipeline.run_night(tmp_path / "landing", wh, D, Config())
+    before = wh.read_bytes()
+    berlin = Config(platform=Platform(timezone="Europe/Berlin"))
+    with pytest.raises(AuditError, match=r"^setting platform.timezone is Europe/Berlin but the lake"
+                                         r" .* was typed under Asia/Shanghai"):
+        pipeline.run_night(tmp_path / "landing", wh, D, berlin)
+    assert wh.read_bytes() == before

@@ -227,3 +227,44 @@ def test_rerunning_an_earlier_date_keeps_later_files_on_record(night):
     (landing / "topups" / "dt=2026-11-20" / "a.csv").unlink()  # gone from the landing zone
     pipeline.run_night(landing, wh, D, Config())
     assert topup_ids(wh) == ["t0", "t1", "t2"]
+
+
+# --- issue 9: publish only a build that verifies ------------------------------------------------
+
+
+def _waiting(night) -> WarehousePaths:
+    """A night loaded and audited again, its build waiting at .next."""
+    landing, wh = night
+    pipeline.load(landing, wh, D, Config())
+    pipeline.audit(landing, wh, D, Config())
+    return WarehousePaths(wh)
+
+
+def test_a_build_with_its_write_ahead_log_left_over_is_not_published(night):
+    paths = _waiting(night)
+    before = paths.warehouse.read_bytes()
+    # what a failed final checkpoint leaves: the data in a WAL the rename would not carry
+    paths.next.with_name(paths.next.name + ".wal").write_bytes(b"\1" * 4096)
+    with pytest.raises(AuditError, match=r"write-ahead log .* is left over \(is the disk full\?\)"):
+        pipeline.publish(paths.warehouse)
+    assert paths.warehouse.read_bytes() == before
+
+
+def test_a_build_missing_a_table_it_wrote_is_not_published(night):
+    paths = _waiting(night)
+    before = paths.warehouse.read_bytes()
+    con = duckdb.connect(str(paths.next))
+    con.execute("DROP TABLE marts.load_audit")
+    con.close()
+    with pytest.raises(AuditError, match=r"lacks marts\.load_audit"):
+        pipeline.publish(paths.warehouse)
+    assert paths.warehouse.read_bytes() == before
+
+
+def test_a_build_whose_row_counts_differ_from_what_was_written_is_not_published(night):
+    paths = _waiting(night)
+    con = duckdb.connect(str(paths.next))
+    con.execute("DELETE FROM marts.load_audit")
+    con.close()
+    with pytest.raises(AuditError, match=r"has 0 rows in marts\.load_audit, 1 were written"):
+        pipeline.publish(paths.warehouse)

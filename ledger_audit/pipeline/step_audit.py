@@ -12,7 +12,13 @@ from core.config import Config
 from core.db import AuditContext, connect
 from expectations import validate_marts
 from ledger_audit.pipeline.handover import read_load_state
-from ledger_audit.publish import WarehousePaths, remove_db
+from ledger_audit.publish import (
+    WarehousePaths,
+    finish_build,
+    out_of_space,
+    record_built,
+    remove_db,
+)
 from transforms.staging.stg_sources import stage
 
 RUN_DDL = """
@@ -57,13 +63,16 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
             summary = summarise(con)
             if previous:
                 con.execute("DETACH prev")
-            con.close()
-            con = None
+            record_built(con)
+            c, con = con, None
+            finish_build(c, paths.building)  # raises if the file is not whole (a full disk)
             paths.building.rename(paths.next)
-        except BaseException:
+        except BaseException as exc:
             if con is not None:
                 con.close()
             remove_db(paths.building)
+            if (full := out_of_space(exc, paths.warehouse)) is not None:
+                raise full from None
             raise
     return {"business_date": business_date.isoformat(), "next": str(paths.next),
             "warnings": state["warnings"] + warnings, **summary}

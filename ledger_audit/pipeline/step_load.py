@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -12,13 +13,15 @@ from core.config import Config
 from core.errors import AuditError, BadFileError
 from ledger_audit.pipeline.handover import published_entries_of
 from ledger_audit.pipeline.progress import Progress
-from ledger_audit.publish import WarehousePaths, remove_db
+from ledger_audit.publish import WarehousePaths, out_of_space, remove_db
 from transforms.landing import (
     LakeEntry,
+    check_typing_settings,
     discover,
     load_file,
     read_entry,
     sha256_of,
+    signature,
     stem_of,
     write_atomic,
 )
@@ -36,6 +39,7 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
     landing = Path(landing)
     with paths.locked():
         remove_db(paths.next)  # a new load makes any build waiting to be published stale
+        check_typing_settings(paths.lake, config.platform.timezone)
         published = {(e.source, e.dt, e.file): e for e in published_entries_of(paths)}
         files, warnings = discover(landing, business_date)
         entries: list[LakeEntry] = []
@@ -48,7 +52,8 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                     progress(f"loading {lf.file}", i, len(files))
                 before = published.pop((lf.source, lf.dt.isoformat(), lf.file), None)
                 st = lf.path.stat()
-                if before and (before.size, before.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                if before and (before.size, before.mtime_ns, before.ctime_ns,
+                               before.inode) == signature(st):
                     entries.append(before)  # unchanged since published: no need to hash it again
                     continue
                 sha = sha256_of(lf.path)
@@ -57,8 +62,9 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                         f"{lf.source}: {lf.file} changed after it was loaded on {before.loaded_at}"
                         f" (sha256 was {before.sha256[:16]}, now {sha[:16]}); restore it or move the"
                         " new content to a new file")
-                if before:
-                    entries.append(before)
+                if before:  # same bytes, new stat (copied, chmod): hashed once, not every night
+                    entries.append(replace(before, size=st.st_size, mtime_ns=st.st_mtime_ns,
+                                           ctime_ns=st.st_ctime_ns, inode=st.st_ino))
                     continue
                 in_lake = read_entry(paths.lake / lf.source / f"dt={lf.dt}"
                                      / f"{stem_of(lf.file, sha)}.json")
@@ -67,6 +73,10 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                 read += in_lake is None
                 entries.append(entry)
                 new.append(entry.file)
+        except OSError as exc:
+            if (full := out_of_space(exc, paths.lake)) is not None:
+                raise full from None
+            raise
         finally:
             con.close()
         if progress:
