@@ -10,13 +10,14 @@ from transforms.sources import Column, Source
 # A decimal number as written, in any format: plain (12.30) or with an exponent (1e-06, which is
 # how a float parquet column or a JSON number renders 0.000001). Its decimals are counted as
 # written: the digits after the point minus the exponent (1.50e-1 has 3, 1e-06 has 6, 12.300 has 3).
-_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
+# Plain text, by far the common case, is matched by one regex as before.
+_DECIMAL = {"money2": r"^[+-]?[0-9]+(\.[0-9]{1,2})?$", "money6": r"^[+-]?[0-9]+(\.[0-9]{1,6})?$"}
+_EXPONENT = r"^[+-]?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$"
 _SCALE = {"money2": 2, "money6": 6}
 _INT_DIGITS = {"money2": 16, "money6": 12}  # DECIMAL(18, 2) and DECIMAL(18, 6)
-# RFC 3339: a year of four digits; an offset's hours 00-23 and minutes 00-59 (+25:00 is no offset)
-_TS_YEAR = r"^\s*[0-9]{4}-"
-_TS_OFFSET = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*[+-]([0-9]{2}):?([0-9]{2})?\s*$"
-# JSON and float parquet columns render whole numbers as "12.0"
+# RFC 3339: an offset's hours 00-23 and minutes 00-59 (+25:00 is no offset)
+_TS_BAD_OFFSET = (r"[T ][0-9:.]+\s*[+-](([2][4-9]|[3-9][0-9])(:?[0-9]{2})?|[0-9]{2}:?[6-9][0-9])"
+                  r"\s*$")
 _INTEGER = r"^[+-]?[0-9]+(\.0*)?$"
 _KIND_WORD = {"ts": "timestamp", "date": "date", "int": "integer", "bool": "boolean",
               "money2": "decimal", "money6": "decimal"}
@@ -30,23 +31,25 @@ def _typed(c: Column, v: str) -> str:
     if c.type == "enum":
         return f"CASE WHEN {v} IN ({', '.join(literal(x) for x in c.values)}) THEN {v} END"
     if c.type in ("money2", "money6"):
-        return (f"CASE WHEN regexp_full_match(trim({v}), {literal(_NUMBER)})"
-                f" AND {_decimals(v)} <= {_SCALE[c.type]}"
-                f" THEN TRY_CAST(trim({v}) AS {c.duckdb_type}) END")
+        return (f"CASE WHEN regexp_full_match(trim({v}), {literal(_DECIMAL[c.type])})"
+                f" THEN TRY_CAST(trim({v}) AS {c.duckdb_type})"
+                f" WHEN {_exponent_ok(c, v)} THEN TRY_CAST(trim({v}) AS {c.duckdb_type}) END")
     if c.type == "int":
         return f"CASE WHEN regexp_full_match(trim({v}), {literal(_INTEGER)}) THEN TRY_CAST(trim({v}) AS BIGINT) END"
     if c.type in ("ts", "date"):
         t = f"TRY_CAST({v} AS {c.duckdb_type})"
-        ok = f"regexp_matches({v}, {literal(_TS_YEAR)})"
+        ok = f"year({t}) BETWEEN 1 AND 9999"  # DuckDB reads year 10000; ISO 8601 has four digits
         if c.type == "ts":
-            hh = f"regexp_extract({v}, {literal(_TS_OFFSET)}, 3)"
-            mm = f"regexp_extract({v}, {literal(_TS_OFFSET)}, 4)"
-            ok += (f" AND coalesce(TRY_CAST(nullif({hh}, '') AS INTEGER), 0) <= 23"
-                   f" AND coalesce(TRY_CAST(nullif({mm}, '') AS INTEGER), 0) <= 59")
-        return f"CASE WHEN {ok} AND isfinite({t}) THEN {t} END"
+            ok += f" AND NOT regexp_matches({v}, {literal(_TS_BAD_OFFSET)})"
+        return f"CASE WHEN isfinite({t}) AND {ok} THEN {t} END"
     if c.type == "bool":
         return f"TRY_CAST({v} AS BOOLEAN)"
     raise ValueError(f"unknown contract type {c.type}")
+
+
+def _exponent_ok(c: Column, v: str) -> str:
+    return (f"regexp_full_match(trim({v}), {literal(_EXPONENT)})"
+            f" AND {_decimals(v)} <= {_SCALE[c.type]}")
 
 
 def _decimals(v: str) -> str:
@@ -63,8 +66,8 @@ def _bad_reason(c: Column, v: str) -> str:
     if c.type in ("money2", "money6"):
         # a number of the right scale that does not fit is out of range, not "too many decimals"
         return show.format("decimal") + (
-            f" || CASE WHEN regexp_full_match(trim({v}), {literal(_NUMBER)})"
-            f" AND {_decimals(v)} <= {_SCALE[c.type]}"
+            f" || CASE WHEN regexp_full_match(trim({v}), {literal(_DECIMAL[c.type])})"
+            f" OR {_exponent_ok(c, v)}"
             f" THEN ' (out of range: at most {_INT_DIGITS[c.type]} digits before the point)'"
             f" ELSE ' (at most {c.type[-1]} decimals)' END")
     return show.format(_KIND_WORD[c.type])
