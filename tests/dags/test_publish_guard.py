@@ -12,12 +12,16 @@ import pytest
 from core.errors import AuditError
 from ledger_audit import pipeline
 from ledger_audit.airflow_support import _publish_for
+from ledger_audit.publish import record_built
 
 
 def built_for(path, day: str) -> None:
+    """A build for `day` that publish verifies as whole (its schemas, its tables written down)."""
     con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA meta")
+    for schema in ("meta", "staging", "marts"):
+        con.execute(f"CREATE SCHEMA {schema}")
     con.execute("CREATE TABLE meta.run AS SELECT $d::DATE AS business_date", {"d": day})
+    record_built(con)
     con.close()
 
 
