@@ -109,42 +109,45 @@ def run(
 @app.command()
 def sql(
     warehouse: Annotated[Path, typer.Option(help="published DuckDB warehouse")],
-    query: Annotated[str | None, typer.Argument(help="SQL to run; without it, lists the tables")] = None,
+    query: Annotated[str | None, typer.Argument(help="SQL to run; without it (and without --query), an interactive prompt")] = None,
+    tables: Annotated[bool, typer.Option("--tables", help="list every table with its grain and row count, and the business date held")] = False,
+    saved: Annotated[str | None, typer.Option("--query", help="run the saved investigation NAME (queries/NAME.sql)")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="key=value for a saved query's parameter; repeat for more")] = None,
+    list_queries: Annotated[bool, typer.Option("--list-queries", help="list the saved investigations, what they answer and their parameters")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json (DECIMAL as strings) | parquet (needs --output)")] = "table",
+    output: Annotated[Path | None, typer.Option(help="write the result to FILE instead of stdout")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML settings file (the platform time zone)")] = None,
 ) -> None:
-    """Ad-hoc SQL on the published warehouse, read-only."""
-    import duckdb
-
-    if not warehouse.exists():
-        _fail(AuditError(f"no warehouse at {warehouse}"))
-    q = query or (
-        "SELECT table_schema AS schema, table_name AS name, table_type AS kind FROM information_schema.tables "
-        "WHERE table_schema IN ('staging', 'intermediate', 'marts') ORDER BY 1, 2"
-    )
-    import polars as pl
+    """Investigate the published warehouse, read-only: a prompt, one query, or a saved investigation."""
+    from ledger_audit import investigate as inv
 
     try:
-        # read-only: the nightly job publishes by replacing the file, never by writing into it
-        con = duckdb.connect(str(warehouse), read_only=True)
-        con.execute("SET TimeZone = 'UTC'")
-        rel = con.sql(q)
-        frame = rel.pl() if rel is not None else None  # a SELECT runs here, lazily
-    except duckdb.Error as exc:
-        _fail(AuditError(_sql_error(warehouse, exc)))
-    if frame is None:
-        return
-    with pl.Config(tbl_rows=200, tbl_cols=30, fmt_str_lengths=80, tbl_width_chars=200):
-        typer.echo(frame)
-
-
-def _sql_error(warehouse: Path, exc: Exception) -> str:
-    # DuckDB says "Cannot launch in-memory database in read-only mode!" for a file that is not
-    # a database at all (a CSV): say that instead
-    with open(warehouse, "rb") as fh:
-        head = fh.read(12)
-    if warehouse.is_file() and head[8:12] != b"DUCK":
-        return (f"{warehouse} is not a DuckDB warehouse file: pass the .duckdb file that"
-                " `ledger-audit run` publishes")
-    return str(exc).strip().splitlines()[0]
+        if list_queries:
+            inv.list_queries()
+            return
+        if fmt not in inv.FORMATS:
+            raise inv.InvestigateError(f"--format {fmt!r}: choose {', '.join(inv.FORMATS)}")
+        if fmt == "parquet" and output is None:
+            raise inv.InvestigateError("--format parquet is binary: give --output FILE.parquet")
+        if param and not saved:
+            raise inv.InvestigateError("--param goes with --query NAME")
+        if saved and query:
+            raise inv.InvestigateError("give either SQL or --query NAME, not both")
+        with inv.Warehouse.open(warehouse, load_config(config)) as wh:
+            if tables:
+                typer.echo(inv.describe_warehouse(wh))
+                inv.write_result(inv.tables(wh), fmt, output)
+            elif saved:
+                inv.write_result(inv.run_saved(wh, saved, inv.parse_params(param or [])), fmt, output)
+            elif query:
+                for cur in inv.execute(wh, query):
+                    inv.write_result(cur, fmt, output)
+            else:
+                inv.prompt(wh).close()
+    except (AuditError, ConfigError) as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - one line for the analyst, not a traceback
+        _crash(exc)
 
 
 def main() -> None:  # pragma: no cover
