@@ -403,7 +403,7 @@ class Param:
     def describe_default(self) -> str:
         if self.required:
             return "required"
-        return self.default if self.default is not None else "none"
+        return self.default if self.default is not None else "optional"
 
 
 _TYPE_WORDS = {"VARCHAR": "text", "DATE": "a date (YYYY-MM-DD)", "INTEGER": "a whole number",
