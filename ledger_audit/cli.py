@@ -140,10 +140,14 @@ def sql(
             elif saved:
                 inv.write_result(inv.run_saved(wh, saved, inv.parse_params(param or [])), fmt, output)
             elif query:
-                for cur in inv.execute(wh, query):
-                    inv.write_result(cur, fmt, output)
+                for stmt in inv.execute(wh, query):
+                    inv.write_result(stmt, fmt, output)
             else:
                 inv.prompt(wh).close()
+    except BrokenPipeError:  # `ledger-audit sql … | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (AuditError, ConfigError) as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - one line for the analyst, not a traceback

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 import duckdb
 
@@ -97,7 +97,7 @@ class Warehouse:
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self) -> Warehouse:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -132,8 +132,9 @@ def _kind(statement: duckdb.Statement) -> str:
     return str(statement.type).rsplit(".", 1)[-1].replace("_", " ")
 
 
-def check_read_only(sql: str) -> list[str]:
-    """The statements of `sql`, each checked to only read; else one line saying which and why."""
+def check_read_only(sql: str) -> list[tuple[str, bool]]:
+    """The statements of `sql`, each checked to only read, with whether it returns rows; else
+    one line saying which statement and why."""
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
@@ -153,7 +154,7 @@ def check_read_only(sql: str) -> list[str]:
         elif st.type not in _READING:
             why = _WHY.get(st.type, "ledger-audit sql only reads the warehouse")
             raise InvestigateError(f"the warehouse is read-only: {_kind(st)} is a write statement ({why})")
-        out.append(text)
+        out.append((text, st.type not in (ST.SET, ST.TRANSACTION)))
     return out
 
 
@@ -162,11 +163,25 @@ _DESCRIBE = re.compile(r'^\s*(?:DESCRIBE|DESC)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"
                        re.IGNORECASE)
 
 
-def _describe(wh: Warehouse, name: str) -> duckdb.DuckDBPyConnection | None:
+@dataclass(frozen=True)
+class Statement:
+    """One checked, reading statement and its bound parameters, run when its rows are written."""
+
+    con: duckdb.DuckDBPyConnection
+    text: str
+    params: dict[str, object] | None = None
+    has_rows: bool = True  # SET and BEGIN/COMMIT run and print nothing
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(self.text, self.params)
+
+    def relation(self) -> duckdb.DuckDBPyRelation | None:
+        """Lazy rows (for Arrow/Parquet, streamed); None for a statement without rows."""
+        return self.con.sql(self.text, params=self.params)
+
+
+def _describe(wh: Warehouse, name: str) -> Statement | None:
     parts = [p.strip('"') for p in re.findall(r'"[^"]+"|\w+', name)]
-    table = parts[-1]
-    schema = parts[-2] if len(parts) >= 2 else None
-    database = parts[-3] if len(parts) == 3 else None
     sql = """
         SELECT column_name, data_type AS column_type,
                CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS "null", comment
@@ -175,25 +190,22 @@ def _describe(wh: Warehouse, name: str) -> duckdb.DuckDBPyConnection | None:
           AND schema_name = coalesce($s, current_schema())
           AND database_name = coalesce($d, current_database())
         ORDER BY column_index"""
-    params = {"t": table, "s": schema, "d": database}
+    params = {"t": parts[-1], "s": parts[-2] if len(parts) >= 2 else None,
+              "d": parts[-3] if len(parts) == 3 else None}
     if wh.con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0] == 0:
         return None  # not a table or view we know: DuckDB's own DESCRIBE says why
-    return wh.con.execute(sql, params)
+    return Statement(wh.con, sql, params)
 
 
-def execute(wh: Warehouse, sql: str, params: dict[str, object] | None = None
-            ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run each reading statement of `sql`; yields the cursor of each (its description is None
-    for a statement without rows)."""
-    for text in check_read_only(sql):
+def execute(wh: Warehouse, sql: str, params: dict[str, object] | None = None) -> list[Statement]:
+    """The reading statements of `sql`, checked, each with the parameters it names; a write
+    statement anywhere in `sql` fails before any runs."""
+    out = []
+    for text, has_rows in check_read_only(sql):
         m = _DESCRIBE.match(text)
-        try:
-            cur = _describe(wh, m.group(1)) if m and not params else None
-            if cur is None:
-                cur = wh.con.execute(text, bind(text, params) if params else None)
-        except duckdb.Error as exc:
-            raise InvestigateError(_first_line(exc)) from None
-        yield cur
+        stmt = _describe(wh, m.group(1)) if m and not params else None
+        out.append(stmt or Statement(wh.con, text, bind(text, params) if params else None, has_rows))
+    return out
 
 
 # --- writing a result ------------------------------------------------------------------------
@@ -227,23 +239,34 @@ def _rows(cur: duckdb.DuckDBPyConnection, batch: int = 10_000) -> Iterator[tuple
         yield from rows
 
 
-def write_result(cur: duckdb.DuckDBPyConnection, fmt: str = "table", output: Path | None = None,
+def write_result(stmt: Statement, fmt: str = "table", output: Path | None = None,
                  stdout: IO[str] | None = None) -> int | None:
-    """Write a query's rows as a table, CSV, JSON (an array of objects) or Parquet. Returns the
-    rows written (None for a statement without rows)."""
-    if cur.description is None:
-        return None
+    """Run a statement and write its rows as a table, CSV, JSON (an array of objects) or Parquet.
+    Returns the rows written (None for a statement without rows)."""
     if fmt not in FORMATS:
         raise InvestigateError(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
-    if fmt == "parquet":
-        if output is None:
-            raise InvestigateError("parquet is binary: give --output FILE.parquet")
-        return _write_parquet(cur, output)
-    if output is not None:
-        with open(output, "w", newline="", encoding="utf-8") as fh:
-            return _WRITERS[fmt](cur, fh, False)
-    out = stdout or sys.stdout
-    return _WRITERS[fmt](cur, out, out.isatty())
+    if fmt == "parquet" and output is None:
+        raise InvestigateError("parquet is binary: give --output FILE.parquet")
+    try:
+        if not stmt.has_rows:
+            stmt.cursor()
+            return None
+        if fmt == "parquet":
+            return _write_parquet(stmt.relation(), output)
+        cur = stmt.cursor()
+        if cur.description is None:
+            return None
+        if output is not None:
+            with open(output, "w", newline="", encoding="utf-8") as fh:
+                return _WRITERS[fmt](cur, fh, False)
+        out = stdout or sys.stdout
+        return _WRITERS[fmt](cur, out, out.isatty())
+    except duckdb.Error as exc:
+        raise InvestigateError(_first_line(exc)) from None
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): the caller stops quietly
+    except OSError as exc:
+        raise InvestigateError(f"cannot write {output or 'to stdout'}: {exc.strerror}") from None
 
 
 def _write_csv(cur: duckdb.DuckDBPyConnection, fh: IO[str], _tty: bool) -> int:
@@ -268,10 +291,12 @@ def _write_json(cur: duckdb.DuckDBPyConnection, fh: IO[str], _tty: bool) -> int:
     return n
 
 
-def _write_parquet(cur: duckdb.DuckDBPyConnection, output: Path) -> int:
+def _write_parquet(rel: duckdb.DuckDBPyRelation | None, output: Path) -> int | None:
     import pyarrow.parquet as pq
 
-    reader = cur.fetch_record_batch(100_000)  # DECIMAL stays Arrow decimal128: exact
+    if rel is None:
+        return None
+    reader = rel.to_arrow_reader(100_000)  # DECIMAL stays Arrow decimal128: exact
     n = 0
     with pq.ParquetWriter(str(output), reader.schema) as writer:
         for batch in reader:
@@ -314,7 +339,7 @@ _WRITERS = {"table": _write_table, "csv": _write_csv, "json": _write_json}
 
 # --- the tables, explained -------------------------------------------------------------------
 
-def tables(wh: Warehouse) -> duckdb.DuckDBPyConnection:
+def tables(wh: Warehouse) -> Statement:
     """Every analyst-facing table and view: its schema, kind, grain (its comment) and rows."""
     objects = wh.con.execute("""
         SELECT schema_name, table_name, 'table' AS kind, comment FROM duckdb_tables()
@@ -329,7 +354,8 @@ def tables(wh: Warehouse) -> duckdb.DuckDBPyConnection:
     for schema, name, kind, comment in objects:
         n = wh.con.execute(f"SELECT count(*) FROM {ident(schema)}.{ident(name)}").fetchone()[0]
         counted.append((f"{schema}.{name}", kind, n, comment or "(no comment yet)"))
-    return wh.con.execute(
+    return Statement(
+        wh.con,
         "SELECT unnest($t) AS \"table\", unnest($k) AS kind, unnest($n)::BIGINT AS \"rows\","
         " unnest($c) AS grain",
         {"t": [c[0] for c in counted], "k": [c[1] for c in counted],
@@ -494,10 +520,13 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def run_saved(wh: Warehouse, name: str, given: dict[str, str]) -> duckdb.DuckDBPyConnection:
+def run_saved(wh: Warehouse, name: str, given: dict[str, str]) -> Statement:
+    """The saved query NAME with its parameters bound (typed, defaulted, checked)."""
     q = saved_query(name)
-    values = q.bind(given)
-    return list(execute(wh, q.sql, values))[-1]
+    statements = execute(wh, q.sql, q.bind(given))
+    if len(statements) != 1:
+        raise InvestigateError(f"{q.path}: a saved query is one statement, found {len(statements)}")
+    return statements[0]
 
 
 def list_queries(stdout: IO[str] | None = None) -> None:
@@ -633,8 +662,8 @@ def prompt(wh: Warehouse, stdin: IO[str] | None = None, stdout: IO[str] | None =
 
 def _run_in_prompt(wh: Warehouse, sql: str, out: IO[str]) -> None:
     try:
-        for cur in execute(wh, sql):
-            write_result(cur, "table", stdout=out)
+        for stmt in execute(wh, sql):
+            write_result(stmt, "table", stdout=out)
     except InvestigateError as exc:
         out.write(f"error: {exc}\n")
 
