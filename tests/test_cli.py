@@ -85,7 +85,7 @@ def test_sql_reads_the_published_warehouse_read_only(runner, tmp_path):
     assert result.exit_code == 0 and "t1" in result.output and "100.00" in result.output
     result = runner.invoke(app, ["sql", "--warehouse", wh, "DROP TABLE marts.load_audit"])
     assert result.exit_code == 1 and "read-only" in result.stderr
-    assert "marts" in runner.invoke(app, ["sql", "--warehouse", wh]).output
+    assert "marts.load_audit" in runner.invoke(app, ["sql", "--warehouse", wh, "--tables"]).output
 
 
 def test_sql_on_a_missing_warehouse_exits_1(runner, tmp_path):
