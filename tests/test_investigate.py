@@ -50,13 +50,9 @@ def account(aid: str, at: str) -> dict:
             "real_name_verified_at": at}
 
 
-@pytest.fixture
-def small(tmp_path, monkeypatch):
+def write_landing(landing: Path) -> None:
     """a1: registered and tops up 100.00 on the 18th, uses 1.500000 on the 19th, 50.00 refunded
-    on the 20th. The quoted account tops up 30.00 on the 20th. Published for the 19th."""
-    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
-    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
-    landing, wh = tmp_path / "landing", tmp_path / "out" / "warehouse.duckdb"
+    on the 20th. The quoted account registers and tops up 30.00 on the 20th."""
     write(landing, "accounts", "2026-11-18", [account("a1", "2026-11-18T09:00:00+08:00")])
     write(landing, "topups", "2026-11-18", [
         {"topup_id": "t1", "account_id": "a1", "paid_at": "2026-11-18T10:00:00+08:00",
@@ -74,8 +70,38 @@ def small(tmp_path, monkeypatch):
         {"refund_id": "f1", "account_id": "a1", "topup_id": "t1",
          "requested_at": "2026-11-20T09:00:00+08:00", "decided_at": "2026-11-20T10:00:00+08:00",
          "status": "approved", "amount": "50.00"}])
-    pipeline.run_night(landing, wh, dt.date(2026, 11, 19), Config())
+
+
+def night(base: Path, *dates: str) -> tuple[Path, Path]:
+    """The hand-written landing zone published for each date in turn (expectations stubbed:
+    their own tests cover them)."""
+    landing, wh = base / "landing", base / "out" / "warehouse.duckdb"
+    write_landing(landing)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "validate_sources", lambda *a: [])
+        mp.setattr(pipeline, "validate_marts", lambda *a: [])
+        for d in dates:
+            pipeline.run_night(landing, wh, dt.date.fromisoformat(d), Config())
     return landing, wh
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """Published for the 19th; tests only read it."""
+    return night(tmp_path_factory.mktemp("published"), "2026-11-19")[1]
+
+
+@pytest.fixture(scope="module")
+def published_20th(tmp_path_factory) -> Path:
+    return night(tmp_path_factory.mktemp("published_20th"), "2026-11-20")[1]
+
+
+@pytest.fixture
+def small(tmp_path, monkeypatch):
+    """Published for the 19th, for a test that publishes the 20th."""
+    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
+    return night(tmp_path, "2026-11-19")
 
 
 def publish_the_20th(landing: Path, wh: Path) -> None:
@@ -166,8 +192,8 @@ WRITES = {
 
 
 @pytest.mark.parametrize("statement", list(WRITES))
-def test_a_write_statement_fails_with_one_clear_line(small, tmp_path, statement):
-    _, wh = small
+def test_a_write_statement_fails_with_one_clear_line(published, tmp_path, statement):
+    wh = published
     before = wh.read_bytes()
     out = tmp_path / "written"
     out.mkdir()
@@ -184,15 +210,15 @@ def test_a_write_statement_fails_with_one_clear_line(small, tmp_path, statement)
     "EXPLAIN SELECT * FROM marts.violations", "PRAGMA table_info('marts.load_audit')",
     "FROM marts.load_audit", "WITH x AS (SELECT 1 AS a) SELECT a FROM x",
     "SET VARIABLE y = 2; SELECT getvariable('y') AS y"])
-def test_reading_statements_run(small, statement):
-    _, wh = small
+def test_reading_statements_run(published, statement):
+    wh = published
     result = CliRunner().invoke(app, ["sql", "--warehouse", str(wh), statement])
     assert result.exit_code == 0, result.output
     assert re.search(r"\(\d+ rows?\)", result.stdout)
 
 
-def test_the_money_macros_and_run_variables_are_there_read_only(small):
-    _, wh = small
+def test_the_money_macros_and_run_variables_are_there_read_only(published):
+    wh = published
     with inv.Warehouse.open(wh) as session:
         got = rows_of(inv.execute(session, """
             SELECT round_half_even_2(2.345) AS a, round_half_even_2(2.355) AS b,
@@ -222,9 +248,9 @@ MONEY = ("SELECT 123456789012.123456::DECIMAL(18, 6) AS big, 0.10::DECIMAL(18, 2
          " 'a,\"b\"' AS text, NULL::DECIMAL(18, 2) AS missing")
 
 
-def test_money_stays_exact_in_csv_json_parquet_and_the_table(small, tmp_path):
+def test_money_stays_exact_in_csv_json_parquet_and_the_table(published, tmp_path):
     """123456789012.123456 through a double is 123456789012.12346: every format keeps all digits."""
-    _, wh = small
+    wh = published
     runner = CliRunner()
     got = runner.invoke(app, ["sql", "--warehouse", str(wh), "--format", "csv", MONEY])
     assert got.exit_code == 0, got.output
@@ -253,8 +279,8 @@ def test_money_stays_exact_in_csv_json_parquet_and_the_table(small, tmp_path):
     assert "123456789012.123456" in got.stdout and "0.10" in got.stdout and "(1 row)" in got.stdout
 
 
-def test_parquet_goes_only_to_a_file(small):
-    _, wh = small
+def test_parquet_goes_only_to_a_file(published):
+    wh = published
     result = CliRunner().invoke(app, ["sql", "--warehouse", str(wh), "--format", "parquet", "SELECT 1"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -263,9 +289,9 @@ def test_parquet_goes_only_to_a_file(small):
 
 # --- tables that explain themselves ------------------------------------------------------------
 
-def test_tables_lists_each_table_with_its_grain_rows_and_the_business_date(small, tmp_path):
+def test_tables_lists_each_table_with_its_grain_rows_and_the_business_date(published, tmp_path):
     """Grain and meaning come from the warehouse's own comments, whatever they say."""
-    _, wh = small
+    wh = published
     commented = tmp_path / "commented.duckdb"
     shutil.copy(wh, commented)  # its views still read the same (absolute) lake files
     con = duckdb.connect(str(commented))
@@ -289,9 +315,8 @@ def test_tables_lists_each_table_with_its_grain_rows_and_the_business_date(small
 
 # --- saved investigations ---------------------------------------------------------------------
 
-def test_account_story_tells_every_event_in_time_order(small):
-    landing, wh = small
-    publish_the_20th(landing, wh)
+def test_account_story_tells_every_event_in_time_order(published_20th):
+    wh = published_20th
     with inv.Warehouse.open(wh) as session:
         story = rows_of(inv.run_saved(session, "account_story", {"account_id": "a1"}))
     got = [(r["at"].isoformat(), r["business_date"].isoformat(), r["event"], r["record_id"],
@@ -309,9 +334,8 @@ def test_account_story_tells_every_event_in_time_order(small):
     ]
 
 
-def test_a_parameter_with_a_quote_or_sql_is_data(small):
-    landing, wh = small
-    publish_the_20th(landing, wh)
+def test_a_parameter_with_a_quote_or_sql_is_data(published_20th):
+    wh = published_20th
     violations = duckdb.connect(str(wh), read_only=True).execute(
         "SELECT count(*) FROM marts.violations").fetchone()[0]
     result = cli("sql", "--warehouse", str(wh), "--query", "account_story",
@@ -336,15 +360,15 @@ def test_a_parameter_with_a_quote_or_sql_is_data(small):
     ([], "query account_story needs --param account_id=VALUE (the account, e.g. P00031)"),
     (["--param", "account_id"], "--param 'account_id' is not key=value"),
 ])
-def test_unknown_or_missing_parameters_are_one_line(small, params, message):
-    _, wh = small
+def test_unknown_or_missing_parameters_are_one_line(published, params, message):
+    wh = published
     result = CliRunner().invoke(app, ["sql", "--warehouse", str(wh), "--query", "account_story", *params])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["ledger-audit: error: " + message]
 
 
-def test_a_parameter_of_the_wrong_type_is_one_line(small):
-    _, wh = small
+def test_a_parameter_of_the_wrong_type_is_one_line(published):
+    wh = published
     result = CliRunner().invoke(app, ["sql", "--warehouse", str(wh), "--query", "payer_topups",
                                       "--param", "payer_ref_hash=p1", "--param", "from=20/11/2026"])
     assert result.exit_code == 1
@@ -505,8 +529,8 @@ class Terminal:
         os.write(self.master, text.encode())
 
 
-def test_the_prompt_answers_a_query_and_exits_cleanly(small, tmp_path):
-    _, wh = small
+def test_the_prompt_answers_a_query_and_exits_cleanly(published, tmp_path):
+    wh = published
     home = tmp_path / "home"
     home.mkdir()
     env = {**os.environ, "HOME": str(home), "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120"}
@@ -535,8 +559,8 @@ def test_the_prompt_answers_a_query_and_exits_cleanly(small, tmp_path):
     assert not list(ROOT.glob("*history*"))  # nothing written into the repository
 
 
-def test_statements_piped_to_the_prompt_run_without_a_prompt(small):
-    _, wh = small
+def test_statements_piped_to_the_prompt_run_without_a_prompt(published):
+    wh = published
     proc = subprocess.run([str(BIN / "ledger-audit"), "sql", "--warehouse", str(wh)],
                           input="SELECT count(*) AS n\nFROM staging.topups;\n.quit\n",
                           capture_output=True, text=True, timeout=120, check=False)
