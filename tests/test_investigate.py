@@ -104,8 +104,13 @@ def small(tmp_path, monkeypatch):
     return night(tmp_path, "2026-11-19")
 
 
-def publish_the_20th(landing: Path, wh: Path) -> None:
-    pipeline.run_night(landing, wh, dt.date(2026, 11, 20), Config())
+def publish_the_20th(landing: Path, wh: Path, failed: list | None = None) -> None:
+    try:
+        pipeline.run_night(landing, wh, dt.date(2026, 11, 20), Config())
+    except Exception as exc:  # a thread's exception would otherwise only warn
+        if failed is None:
+            raise
+        failed.append(exc)
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -122,30 +127,44 @@ def rows_of(stmt: inv.Statement) -> list[dict]:
 
 # --- sessions and the nightly publish ---------------------------------------------------------
 
-def test_a_session_opened_before_a_publish_keeps_answering_during_and_after_it(small):
+def test_a_session_opened_before_a_publish_keeps_answering_during_and_after_it(small, tmp_path):
+    """The prompt in its own process (file locks are per process), the night in this one."""
     landing, wh = small
-    session = inv.Warehouse.open(wh)
-    count = "SELECT count(*) AS n, getvariable('business_date') AS d FROM staging.topups"
-    before = rows_of(inv.execute(session, count)[0])
-    assert before == [{"n": 1, "d": dt.date(2026, 11, 19)}]
+    # what the file holds (marts, meta.run) and what its views read from the lake
+    ask = ("SELECT concat('ANSWER ', (SELECT count(*) FROM marts.load_audit), ' ',"
+           " (SELECT max(business_date) FROM meta.run), ' ',"
+           " (SELECT count(*) FROM staging.topups), ' END') AS a;\r")
+    term = prompt_on(wh, tmp_path)
+    try:
+        term.until(b"sql> ")
 
-    night = threading.Thread(target=publish_the_20th, args=(landing, wh))
-    night.start()
-    during = []
-    while night.is_alive():  # the session answers while the night builds and publishes
-        during.append(rows_of(inv.execute(session, count)[0]))
-        time.sleep(0.05)
-    night.join(timeout=300)
-    assert not night.is_alive()  # the open session did not block the publish
-    assert len(during) > 3 and all(r == before for r in during)
-    assert rows_of(inv.execute(session, count)[0]) == before  # after: still its own snapshot
-    session.close()
+        def answer() -> str:
+            term.send(ask)
+            return re.findall(r"ANSWER (.*?) END", term.until(b"sql> "))[-1]
 
-    # a new session (its own process, as an analyst opens one) sees the new night
-    fresh = cli("sql", "--warehouse", str(wh), "--format", "csv",
-                "SELECT count(*) AS n, (SELECT business_date FROM meta.run) AS d FROM staging.topups")
-    assert fresh.returncode == 0, fresh.stderr
-    assert fresh.stdout.splitlines() == ["n,d", "2,2026-11-20"]
+        before = answer()
+        assert before == "3 2026-11-19 1"
+        failed: list = []
+        night = threading.Thread(target=publish_the_20th, args=(landing, wh, failed))
+        night.start()
+        during = []
+        while night.is_alive():  # the session answers while the night builds and publishes
+            during.append(answer())
+        night.join(timeout=300)
+        assert not night.is_alive() and not failed  # the open session did not block the publish
+        assert len(during) > 3 and set(during) == {before}
+        assert answer() == before  # after: still its own snapshot
+        # a new session (its own process) sees the new night, and so does .reopen
+        fresh = cli("sql", "--warehouse", str(wh), "--format", "csv", ask.rstrip(";\r"))
+        assert fresh.returncode == 0, fresh.stderr
+        assert fresh.stdout.splitlines() == ["a", "ANSWER 6 2026-11-20 2 END"]
+        term.send(".reopen\r")
+        assert "business date 2026-11-20" in term.until(b"sql> ")
+        assert answer() == "6 2026-11-20 2"
+        term.send(".quit\r")
+        assert term.proc.wait(timeout=60) == 0
+    finally:
+        term.close()
 
 
 def test_a_running_night_never_blocks_a_new_session(small, monkeypatch):
@@ -528,14 +547,25 @@ class Terminal:
     def send(self, text: str) -> None:
         os.write(self.master, text.encode())
 
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+        os.close(self.master)
+
+
+def prompt_on(wh: Path, tmp_path: Path) -> Terminal:
+    """`ledger-audit sql --warehouse WH` on a pseudo-terminal, HOME in tmp_path."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "HOME": str(home), "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120"}
+    env.pop("LEDGER_AUDIT_SQL_HISTORY", None)
+    return Terminal([str(BIN / "ledger-audit"), "sql", "--warehouse", str(wh)], env)
+
 
 def test_the_prompt_answers_a_query_and_exits_cleanly(published, tmp_path):
     wh = published
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {**os.environ, "HOME": str(home), "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120"}
-    env.pop("LEDGER_AUDIT_SQL_HISTORY", None)
-    term = Terminal([str(BIN / "ledger-audit"), "sql", "--warehouse", str(wh)], env)
+    term = prompt_on(wh, tmp_path)
     try:
         banner = term.until(b"sql> ")
         assert "business date 2026-11-19" in banner and "read-only" in banner
@@ -551,10 +581,8 @@ def test_the_prompt_answers_a_query_and_exits_cleanly(published, tmp_path):
         term.send("\x04")  # Ctrl-D
         assert term.proc.wait(timeout=60) == 0
     finally:
-        if term.proc.poll() is None:
-            term.proc.kill()
-        os.close(term.master)
-    history = (home / ".ledger_audit_sql_history").read_text()
+        term.close()
+    history = (tmp_path / "home" / ".ledger_audit_sql_history").read_text()
     assert "SELECT topup_id, amount FROM staging.topups;" in history.splitlines()
     assert not list(ROOT.glob("*history*"))  # nothing written into the repository
 
