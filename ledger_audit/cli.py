@@ -108,7 +108,7 @@ def run(
 
 @app.command()
 def sql(
-    warehouse: Annotated[Path, typer.Option(help="published DuckDB warehouse")],
+    warehouse: Annotated[Path | None, typer.Option(help="published DuckDB warehouse")] = None,
     query: Annotated[str | None, typer.Argument(help="SQL to run; without it (and without --query), an interactive prompt")] = None,
     tables: Annotated[bool, typer.Option("--tables", help="list every table with its grain and row count, and the business date held")] = False,
     saved: Annotated[str | None, typer.Option("--query", help="run the saved investigation NAME (queries/NAME.sql)")] = None,
@@ -133,6 +133,8 @@ def sql(
             raise inv.InvestigateError("--param goes with --query NAME")
         if saved and query:
             raise inv.InvestigateError("give either SQL or --query NAME, not both")
+        if warehouse is None:
+            raise inv.InvestigateError("give --warehouse PATH (the published warehouse)")
         with inv.Warehouse.open(warehouse, load_config(config)) as wh:
             if tables:
                 typer.echo(inv.describe_warehouse(wh))

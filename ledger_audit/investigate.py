@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -312,9 +313,20 @@ def _is_number(type_code: object) -> bool:
                                             "NUMBER"))
 
 
+def _print(renderable: object, fh: IO[str], tty: bool, width: int = 100_000) -> None:
+    """On a terminal, fold to its width; in a file or a pipe, `width` wide, no padding at line ends."""
+    from rich.console import Console
+
+    if tty:
+        Console(file=fh, highlight=False).print(renderable)
+        return
+    buf = io.StringIO()
+    Console(file=buf, width=width, no_color=True, highlight=False).print(renderable)
+    fh.write("\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n")
+
+
 def _write_table(cur: duckdb.DuckDBPyConnection, fh: IO[str], tty: bool) -> int:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
@@ -324,10 +336,7 @@ def _write_table(cur: duckdb.DuckDBPyConnection, fh: IO[str], tty: bool) -> int:
     rows = cur.fetchmany(TABLE_ROWS + 1)
     for row in rows[:TABLE_ROWS]:
         table.add_row(*["NULL" if v is None else _text(v) for v in row])
-    # on a terminal, fold to its width; in a file or pipe, each row on one line
-    console = Console(file=fh, force_terminal=tty, width=None if tty else 100_000,
-                      no_color=not tty, highlight=False, soft_wrap=False)
-    console.print(table)
+    _print(table, fh, tty)
     shown = min(len(rows), TABLE_ROWS)
     more = " (more not shown: --format csv|json|parquet writes every row)" if len(rows) > TABLE_ROWS else ""
     fh.write(f"({shown} row{'s' if shown != 1 else ''}{more})\n")
@@ -531,7 +540,6 @@ def run_saved(wh: Warehouse, name: str, given: dict[str, str]) -> Statement:
 
 def list_queries(stdout: IO[str] | None = None) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     out = stdout or sys.stdout
@@ -541,8 +549,7 @@ def list_queries(stdout: IO[str] | None = None) -> None:
     for q in saved_queries().values():
         params = "\n".join(f"{p.name} {p.type} ({p.describe_default()}): {p.meaning}" for p in q.params)
         table.add_row(q.name, q.answers, params or "none")
-    Console(file=out, width=None if out.isatty() else 160, no_color=not out.isatty(),
-            highlight=False).print(table)
+    _print(table, out, out.isatty(), width=130)
 
 
 # --- the prompt ------------------------------------------------------------------------------
