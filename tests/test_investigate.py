@@ -426,16 +426,63 @@ def test_queries_ship_inside_the_app():
 
 # --- on a generated warehouse (the README's) -----------------------------------------------------
 
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+INVESTIGATE = README.split("\n## Investigate\n", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_commands(program: str) -> list[str]:
+    """The command lines of the README's Investigate section that start with `program`."""
+    blocks = re.findall(r"```sh\n(.*?)```", INVESTIGATE, re.DOTALL)
+    return [ln for b in blocks for ln in b.splitlines() if ln.startswith(program + " ")]
+
+
+def run_readme_line(line: str, cwd: Path) -> subprocess.CompletedProcess:
+    import shlex
+
+    program, *args = shlex.split(line)
+    return subprocess.run([str(BIN / program), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory):
-    """The README's warehouse: generated, run for its last date by the installed command."""
-    base = tmp_path_factory.mktemp("investigate")
-    landing, wh = base / "landing", base / "warehouse.duckdb"
-    gen = cli("generate", "--out", str(landing), "--accounts", "300", "--days", "20", "--seed", "3")
-    assert gen.returncode == 0, gen.stderr
-    run = cli("run", "--landing", str(landing), "--warehouse", str(wh), "--date", "2026-11-20")
-    assert run.returncode == 0, run.stderr
-    return wh
+def readme_dir(tmp_path_factory) -> Path:
+    """The README's generated warehouse, made by the README's own set-up commands."""
+    base = tmp_path_factory.mktemp("readme")
+    setup = [ln for ln in readme_commands("ledger-audit") if " generate " in ln or " run " in ln]
+    assert len(setup) == 2, setup
+    for line in setup:
+        proc = run_readme_line(line, base)
+        assert proc.returncode == 0, f"{line}: {proc.stderr}"
+    return base
+
+
+@pytest.fixture(scope="session")
+def generated(readme_dir) -> Path:
+    return readme_dir / "inv" / "warehouse.duckdb"
+
+
+def test_the_readme_investigations_still_run_and_return_rows(readme_dir):
+    lines = [ln for ln in readme_commands("ledger-audit") if ln.startswith("ledger-audit sql ")]
+    lines += readme_commands("duckdb")
+    assert len(lines) >= 8
+    for line in lines:
+        proc = run_readme_line(line, readme_dir)
+        assert proc.returncode == 0, f"{line}: {proc.stderr}"
+        out = proc.stdout
+        if "--output" in line:
+            out = (readme_dir / line.split("--output ", 1)[1].split()[0]).read_text()
+            assert len(out.splitlines()) > 1, line
+        elif line.startswith("duckdb"):
+            assert re.search(r"│\s+\d+ │", out), line
+        else:
+            m = re.search(r"^\((\d+) rows?\)$", out, re.MULTILINE)
+            assert m and int(m.group(1)) > 0, f"{line} returned no rows:\n{out}"
+    session = re.findall(r"```python\n(.*?)```", INVESTIGATE, re.DOTALL)
+    assert len(session) == 1
+    proc = subprocess.run([sys.executable, "-c", session[0]], cwd=readme_dir, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "datetime.date(2026, 11, 20)" in proc.stdout and "Decimal(" in proc.stdout
 
 
 def pick(wh: Path, sql: str) -> list:
@@ -517,6 +564,14 @@ def test_the_pypi_duckdb_cli_reads_the_warehouse_read_only(generated):
     expected = con.execute("SELECT count(*) FROM marts.violations").fetchone()[0]
     con.close()
     assert proc.stdout.split() == ["count_star()", str(expected)] and expected > 0
+    # the money macros, read into a CLI session (they are TEMP, so read-only is enough)
+    proc = subprocess.run([str(exe), "-readonly", "-csv", str(generated),
+                           "-c", "SET VARIABLE tz = 'Asia/Shanghai'", "-c", ".read core/macros.sql",
+                           "-c", ("SELECT biz_date(TIMESTAMPTZ '2026-11-19 16:00:00+00') AS d,"
+                                  " round_half_even_2(2.345) AS r")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["d,r", "2026-11-20,2.34"]
 
 
 # --- the prompt ---------------------------------------------------------------------------------
@@ -585,6 +640,14 @@ def test_the_prompt_answers_a_query_and_exits_cleanly(published, tmp_path):
     history = (tmp_path / "home" / ".ledger_audit_sql_history").read_text()
     assert "SELECT topup_id, amount FROM staging.topups;" in history.splitlines()
     assert not list(ROOT.glob("*history*"))  # nothing written into the repository
+
+
+def test_the_history_file_is_in_home_unless_the_environment_names_one(monkeypatch, tmp_path):
+    monkeypatch.delenv("LEDGER_AUDIT_SQL_HISTORY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert inv.history_file() == tmp_path / ".ledger_audit_sql_history"
+    monkeypatch.setenv("LEDGER_AUDIT_SQL_HISTORY", str(tmp_path / "elsewhere"))
+    assert inv.history_file() == tmp_path / "elsewhere"
 
 
 def test_statements_piped_to_the_prompt_run_without_a_prompt(published):
