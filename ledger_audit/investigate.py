@@ -120,6 +120,7 @@ _READING_PRAGMAS = {"table_info", "show", "show_tables", "show_tables_expanded",
                     "database_list", "collations", "user_agent"}
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)", re.IGNORECASE)
+_PIVOT = re.compile(r"^\s*PIVOT\s", re.IGNORECASE)
 _WHY = {
     ST.COPY: "COPY reads into or writes out of the database; to save a result use"
              " --format csv|json|parquet --output FILE",
@@ -152,6 +153,8 @@ def check_read_only(sql: str) -> list[tuple[str, bool]]:
             if not m or m.group(1).lower() not in _READING_PRAGMAS:
                 raise InvestigateError(f"the warehouse is read-only: PRAGMA {m.group(1) if m else ''}"
                                        " is not one that only reports".replace("  ", " "))
+        elif st.type == ST.MULTI and _PIVOT.match(text):
+            pass  # PIVOT without an IN list: DuckDB reads the distinct values first, then selects
         elif st.type not in _READING:
             why = _WHY.get(st.type, "ledger-audit sql only reads the warehouse")
             raise InvestigateError(f"the warehouse is read-only: {_kind(st)} is a write statement ({why})")
@@ -205,7 +208,11 @@ def execute(wh: Warehouse, sql: str, params: dict[str, object] | None = None) ->
     for text, has_rows in check_read_only(sql):
         m = _DESCRIBE.match(text)
         stmt = _describe(wh, m.group(1)) if m and not params else None
-        out.append(stmt or Statement(wh.con, text, bind(text, params) if params else None, has_rows))
+        try:
+            bound = bind(text, params) if params else None
+        except KeyError as exc:  # a saved query naming a parameter its header does not declare
+            raise InvestigateError(str(exc.args[0])) from None
+        out.append(stmt or Statement(wh.con, text, bound, has_rows))
     return out
 
 

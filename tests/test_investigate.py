@@ -228,7 +228,8 @@ def test_a_write_statement_fails_with_one_clear_line(published, tmp_path, statem
     "DESCRIBE marts.violations", "SHOW TABLES", "SUMMARIZE marts.load_audit",
     "EXPLAIN SELECT * FROM marts.violations", "PRAGMA table_info('marts.load_audit')",
     "FROM marts.load_audit", "WITH x AS (SELECT 1 AS a) SELECT a FROM x",
-    "SET VARIABLE y = 2; SELECT getvariable('y') AS y"])
+    "SET VARIABLE y = 2; SELECT getvariable('y') AS y",
+    "PIVOT marts.load_audit ON source USING sum(rows_read)"])
 def test_reading_statements_run(published, statement):
     wh = published
     result = CliRunner().invoke(app, ["sql", "--warehouse", str(wh), statement])
