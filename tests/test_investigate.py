@@ -28,6 +28,8 @@ from core.config import Config
 from ledger_audit import investigate as inv
 from ledger_audit import pipeline
 from ledger_audit.cli import app
+from ledger_audit.pipeline import night as night_module
+from ledger_audit.pipeline import step_audit, step_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -78,8 +80,8 @@ def night(base: Path, *dates: str) -> tuple[Path, Path]:
     landing, wh = base / "landing", base / "out" / "warehouse.duckdb"
     write_landing(landing)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "validate_sources", lambda *a: [])
-        mp.setattr(pipeline, "validate_marts", lambda *a: [])
+        mp.setattr(step_validate, "validate_sources", lambda *a: [])
+        mp.setattr(step_audit, "validate_marts", lambda *a: [])
         for d in dates:
             pipeline.run_night(landing, wh, dt.date.fromisoformat(d), Config())
     return landing, wh
@@ -99,8 +101,8 @@ def published_20th(tmp_path_factory) -> Path:
 @pytest.fixture
 def small(tmp_path, monkeypatch):
     """Published for the 19th, for a test that publishes the 20th."""
-    monkeypatch.setattr(pipeline, "validate_sources", lambda *a: [])
-    monkeypatch.setattr(pipeline, "validate_marts", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     return night(tmp_path, "2026-11-19")
 
 
@@ -171,14 +173,14 @@ def test_a_running_night_never_blocks_a_new_session(small, monkeypatch):
     """A session opened while the night holds its write lock and builds beside the file."""
     landing, wh = small
     started, release = threading.Event(), threading.Event()
-    real_audit = pipeline.audit
+    real_audit = night_module.audit
 
     def slow_audit(*args, **kwargs):
         started.set()
         release.wait(120)  # the night is mid-build, lock held
         return real_audit(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "audit", slow_audit)
+    monkeypatch.setattr(night_module, "audit", slow_audit)
     night = threading.Thread(target=publish_the_20th, args=(landing, wh))
     night.start()
     try:
