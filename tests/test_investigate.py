@@ -660,3 +660,42 @@ def test_statements_piped_to_the_prompt_run_without_a_prompt(published):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "sql>" not in proc.stdout and "(1 row)" in proc.stdout
+
+
+def test_a_printed_table_stops_at_1000_rows_and_csv_writes_them_all(published):
+    wh = published
+    runner = CliRunner()
+    shown = runner.invoke(app, ["sql", "--warehouse", str(wh), "SELECT range AS i FROM range(1001)"])
+    assert shown.exit_code == 0
+    assert shown.stdout.splitlines()[-1] == (
+        "(1000 rows (more not shown: --format csv|json|parquet writes every row))")
+    assert "\n999\n" in shown.stdout and "\n1000\n" not in shown.stdout
+    written = runner.invoke(app, ["sql", "--warehouse", str(wh), "--format", "csv",
+                                  "SELECT range AS i FROM range(1001)"])
+    assert written.stdout.splitlines()[-1] == "1000" and len(written.stdout.splitlines()) == 1002
+
+
+def test_a_folder_of_ones_own_queries_with_defaults_and_types(published, tmp_path, monkeypatch):
+    (tmp_path / "big_files.sql").write_text(
+        "-- big_files: Landing files with at least n rows.\n"
+        "--\n"
+        "-- One row per file.\n"
+        "--\n"
+        "-- Parameters:\n"
+        "--   n       INTEGER  default=2  fewest rows read\n"
+        "--   loaded  BOOLEAN  optional   only files with loaded rows when true\n"
+        "SELECT file, rows_read FROM marts.load_audit\n"
+        "WHERE rows_read >= $n AND (NOT coalesce($loaded, false) OR rows_loaded > 0) ORDER BY file;\n")
+    monkeypatch.setenv("LEDGER_AUDIT_QUERIES", str(tmp_path))
+    runner = CliRunner()
+    base = ["sql", "--warehouse", str(published), "--format", "csv", "--query", "big_files"]
+    assert runner.invoke(app, base).stdout.splitlines() == ["file,rows_read"]  # each file has 1 row
+    got = runner.invoke(app, [*base, "--param", "n=1", "--param", "loaded=true"])
+    assert got.stdout.splitlines() == ["file,rows_read", "accounts/dt=2026-11-18/part.csv,1",
+                                       "topups/dt=2026-11-18/part.csv,1", "usage/dt=2026-11-19/part.csv,1"]
+    bad = runner.invoke(app, [*base, "--param", "n=two"])
+    assert bad.exit_code == 1 and bad.stderr.splitlines() == [
+        "ledger-audit: error: query big_files: --param n='two' is not a whole number"]
+    bad = runner.invoke(app, [*base, "--param", "loaded=yes"])
+    assert bad.stderr.splitlines() == [
+        "ledger-audit: error: query big_files: --param loaded='yes' is not true or false"]
