@@ -136,13 +136,16 @@ def sql(
         if warehouse is None:
             raise inv.InvestigateError("give --warehouse PATH (the published warehouse)")
         with inv.Warehouse.open(warehouse, load_config(config)) as wh:
-            if tables:
-                typer.echo(inv.describe_warehouse(wh))
+            if tables:  # the date line stays out of a CSV, JSON or file
+                typer.echo(inv.describe_warehouse(wh), err=fmt != "table" or output is not None)
                 inv.write_result(inv.tables(wh), fmt, output)
             elif saved:
                 inv.write_result(inv.run_saved(wh, saved, inv.parse_params(param or [])), fmt, output)
             elif query:
-                for stmt in inv.execute(wh, query):
+                statements = inv.execute(wh, query)
+                if output is not None and sum(s.has_rows for s in statements) > 1:
+                    raise inv.InvestigateError("--output takes the rows of one statement; run them one at a time")
+                for stmt in statements:
                     inv.write_result(stmt, fmt, output)
             else:
                 inv.prompt(wh).close()

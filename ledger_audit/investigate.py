@@ -369,7 +369,7 @@ def tables(wh: Warehouse) -> Statement:
     counted = []
     for schema, name, kind, comment in objects:
         n = wh.con.execute(f"SELECT count(*) FROM {ident(schema)}.{ident(name)}").fetchone()[0]
-        counted.append((f"{schema}.{name}", kind, n, comment or "(no comment yet)"))
+        counted.append((f"{schema}.{name}", kind, n, comment))  # NULL until the table has a COMMENT
     return Statement(
         wh.con,
         "SELECT unnest($t) AS \"table\", unnest($k) AS kind, unnest($n)::BIGINT AS \"rows\","

@@ -699,3 +699,11 @@ def test_a_folder_of_ones_own_queries_with_defaults_and_types(published, tmp_pat
     bad = runner.invoke(app, [*base, "--param", "loaded=yes"])
     assert bad.stderr.splitlines() == [
         "ledger-audit: error: query big_files: --param loaded='yes' is not true or false"]
+
+
+def test_tables_as_csv_is_only_the_csv(published):
+    result = CliRunner().invoke(app, ["sql", "--warehouse", str(published), "--tables", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "table,kind,rows,grain"
+    assert "marts.load_audit,table,3," in result.stdout.splitlines()
+    assert result.stderr.startswith(f"{published}: business date 2026-11-19")
