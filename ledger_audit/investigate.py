@@ -680,6 +680,8 @@ def _run_in_prompt(wh: Warehouse, sql: str, out: IO[str]) -> None:
             write_result(stmt, "table", stdout=out)
     except InvestigateError as exc:
         out.write(f"error: {exc}\n")
+    except KeyboardInterrupt:  # Ctrl-C stops the query, not the session
+        out.write("interrupted\n")
 
 
 def _dot(wh: Warehouse, cmd: str, args: list[str], out: IO[str]) -> Warehouse:
