@@ -146,7 +146,7 @@ def sql(
                 if output is not None and sum(s.has_rows for s in statements) > 1:
                     raise inv.InvestigateError("--output takes the rows of one statement; run them one at a time")
                 for stmt in statements:
-                    inv.write_result(stmt, fmt, output)
+                    inv.interruptible(wh, lambda s=stmt: inv.write_result(s, fmt, output))
             else:
                 inv.prompt(wh).close()
     except BrokenPipeError:  # `ledger-audit sql … | head`: the reader has what it wanted

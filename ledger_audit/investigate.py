@@ -21,7 +21,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -353,6 +354,33 @@ def _write_table(cur: duckdb.DuckDBPyConnection, fh: IO[str], tty: bool) -> int:
 _WRITERS = {"table": _write_table, "csv": _write_csv, "json": _write_json}
 
 
+def interruptible(wh: Warehouse, work: Callable[[], object]) -> object:
+    """Run `work` (a query and its output) so that Ctrl-C stops it: DuckDB does not look at
+    signals while it runs, so the query runs in a thread and Ctrl-C interrupts the connection."""
+    done: dict[str, object] = {}
+    finished = threading.Event()  # not Thread.join: an interrupted join can return early (3.11)
+
+    def run() -> None:
+        try:
+            done["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            done["error"] = exc
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        while not finished.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        while not finished.wait(0.1):
+            wh.con.interrupt()  # again until it lands: the query may not have started yet
+        raise InvestigateError("interrupted (Ctrl-C)") from None
+    if "error" in done:
+        raise done["error"]  # type: ignore[misc]
+    return done.get("value")
+
+
 # --- the tables, explained -------------------------------------------------------------------
 
 def tables(wh: Warehouse) -> Statement:
@@ -677,11 +705,9 @@ def prompt(wh: Warehouse, stdin: IO[str] | None = None, stdout: IO[str] | None =
 def _run_in_prompt(wh: Warehouse, sql: str, out: IO[str]) -> None:
     try:
         for stmt in execute(wh, sql):
-            write_result(stmt, "table", stdout=out)
-    except InvestigateError as exc:
+            interruptible(wh, lambda s=stmt: write_result(s, "table", stdout=out))
+    except InvestigateError as exc:  # Ctrl-C stops the query, not the session
         out.write(f"error: {exc}\n")
-    except KeyboardInterrupt:  # Ctrl-C stops the query, not the session
-        out.write("interrupted\n")
 
 
 def _dot(wh: Warehouse, cmd: str, args: list[str], out: IO[str]) -> Warehouse:

@@ -579,13 +579,22 @@ def test_the_pypi_duckdb_cli_reads_the_warehouse_read_only(generated):
 
 # --- the prompt ---------------------------------------------------------------------------------
 
+def _own_terminal() -> None:
+    """In the child: a new session whose controlling terminal is the pty (so ^C is SIGINT)."""
+    import fcntl
+    import termios
+
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """A process on a pseudo-terminal, read until a marker appears."""
 
     def __init__(self, args: list[str], env: dict):
         self.master, slave = pty.openpty()
         self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     close_fds=True)
+                                     close_fds=True, preexec_fn=_own_terminal)  # noqa: PLW1509 - setsid+ioctl only
         os.close(slave)
         self.buf = b""
 
@@ -707,3 +716,19 @@ def test_tables_as_csv_is_only_the_csv(published):
     assert result.stdout.splitlines()[0] == "table,kind,rows,grain"
     assert "marts.load_audit,table,3," in result.stdout.splitlines()
     assert result.stderr.startswith(f"{published}: business date 2026-11-19")
+
+
+def test_ctrl_c_stops_a_long_query_and_the_prompt_goes_on(published, tmp_path):
+    term = prompt_on(published, tmp_path)
+    try:
+        term.until(b"sql> ")
+        term.send("SELECT sum(hash(range)) FROM range(100000000000);\r")  # hours of work
+        time.sleep(1.5)
+        term.send("\x03")
+        assert "error: interrupted (Ctrl-C)" in term.until(b"sql> ", timeout=60)
+        term.send("SELECT 6 * 7 AS answer;\r")
+        assert re.search(r"\n\s*42\s*\r?\n", term.until(b"sql> "))
+        term.send(".quit\r")
+        assert term.proc.wait(timeout=60) == 0
+    finally:
+        term.close()
