@@ -337,7 +337,7 @@ def _write_table(cur: duckdb.DuckDBPyConnection, fh: IO[str], tty: bool) -> int:
     from rich import box
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    table = Table(box=box.SQUARE, header_style="bold")
     for name, type_code, *_ in cur.description:
         table.add_column(name, justify="right" if _is_number(type_code) else "left",
                          overflow="fold")
