@@ -55,8 +55,8 @@ def _check_warehouse_file(path: Path) -> None:
         head = fh.read(12)
     # DuckDB's main header: an 8-byte checksum, then the magic bytes
     if head[8:12] != b"DUCK":
-        raise InvestigateError(f"{path} is not a DuckDB database file (give the published warehouse,"
-                               " e.g. out/warehouse.duckdb)")
+        raise InvestigateError(f"{path} is not a DuckDB warehouse file: pass the .duckdb file that"
+                               " `ledger-audit run` publishes")
 
 
 @dataclass

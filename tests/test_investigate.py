@@ -260,7 +260,7 @@ def test_the_money_macros_and_run_variables_are_there_read_only(published):
     (lambda p: p / "missing.duckdb", "no warehouse at {p}"),
     (lambda p: p, "{p} is a folder, not a DuckDB warehouse file"),
     (lambda p: (p / "topups.csv", (p / "topups.csv").write_text("a,b\n1,2\n"))[0],
-     "{p} is not a DuckDB database file (give the published warehouse, e.g. out/warehouse.duckdb)"),
+     "{p} is not a DuckDB warehouse file: pass the .duckdb file that `ledger-audit run` publishes"),
 ])
 def test_a_path_that_is_no_warehouse_is_one_clear_line(tmp_path, make, message):
     path = make(tmp_path)
