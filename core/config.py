@@ -83,10 +83,24 @@ class DuckDB(_Section):
 class Email(_Section):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(25, gt=0, lt=65536)
+    # none: plain SMTP; starttls: upgrade after connecting; tls: TLS from the first byte (465).
+    # The login comes from LEDGER_AUDIT_SMTP_USER / LEDGER_AUDIT_SMTP_PASSWORD, never a file.
+    security: Literal["none", "starttls", "tls"] = "none"
     sender: str = "ledger-audit@localhost"
     finance_to: tuple[str, ...] = ("finance@localhost",)
     legal_to: tuple[str, ...] = ("legal@localhost",)
     oncall_to: tuple[str, ...] = ("oncall@localhost",)
+    send_attempts: int = Field(3, ge=1, le=10, description="tries per message before giving up")
+    retry_seconds: float = Field(5.0, ge=0, description="wait before the 2nd try; doubles after")
+
+
+class Reports(_Section):
+    # Rows per XLSX sheet. Excel stops at 1,048,576; far fewer keep the attachment small and
+    # quick to write. The whole table always goes beside the packs as CSV when a sheet is cut.
+    max_sheet_rows: int = Field(20_000, ge=10, le=1_048_575)
+    # Violations laid out in full per rule in the legal PDF (the XLSX has all of them).
+    pdf_max_per_rule: int = Field(100, ge=1)
+    top_items: int = Field(10, ge=1, le=100)
 
 
 class Config(_Section):
@@ -97,6 +111,7 @@ class Config(_Section):
     identity: Identity = Identity()
     duckdb: DuckDB = DuckDB()
     email: Email = Email()
+    reports: Reports = Reports()
 
 
 class ConfigError(ValueError):

@@ -3,7 +3,7 @@
 
     intermediate: the as-of views, the balance engine, the balance positions, identity clusters
     marts:        account_balances, topup_positions, funding_breaks, identity_clusters,
-                  liability_caps, violations (every rule)
+                  liability_caps, violations (every rule), violation_history (night by night)
     comments:     every table's schema.yaml, as COMMENT ON its table and columns
 
 Each published table has a folder `transforms/<layer>/<table>/` with the SQL (`query.sql`) or
@@ -20,6 +20,7 @@ import duckdb
 from core.db import AuditContext
 from core.sql import bind
 from transforms.intermediate import balance, identity
+from transforms.marts.violation_history import build as violation_history
 from transforms.marts.violations.build import build_violations
 from transforms.schema import apply_comments, table
 
@@ -83,6 +84,9 @@ def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str
     run_query(con, ctx, "marts.identity_clusters")
     run_query(con, ctx, "marts.liability_caps")
     build_violations(con, ctx, previous)
+    # the database the previous violations live in (`prev.marts.violations` -> `prev`)
+    previous_db = previous.split(".")[0] if previous and previous.count(".") == 2 else None
+    violation_history.build(con, ctx, previous_db)
     apply_comments(con)
 
 

@@ -8,6 +8,7 @@ from expectations.base import TableSuite
 
 MARTS = (
     "violations",
+    "violation_history",
     "account_balances",
     "topup_positions",
     "funding_breaks",
