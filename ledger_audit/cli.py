@@ -107,6 +107,36 @@ def run(
 
 
 @app.command()
+def report(
+    warehouse: Annotated[Path, typer.Option(help="published DuckDB warehouse (read only)")],
+    date: Annotated[str, typer.Option(help="business date of the packs, YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option(help="reports folder: the packs go to OUT/DATE/")],
+    send: Annotated[bool, typer.Option("--send", help="e-mail the packs through [email]'s SMTP server, once per date")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="e-mail them even if already sent")] = False,
+    config: Annotated[Path | None, typer.Option(help="TOML settings file")] = None,
+) -> None:
+    """Build the finance and legal packs for a date (HTML, PDF, XLSX, .eml); --send mails them."""
+    from reports.build import build_packs
+    from reports.send import Server, send_packs
+
+    business_date = _date(date)
+    try:
+        settings = load_config(config)
+        built = build_packs(warehouse, business_date, out, settings)
+        typer.echo(built.describe())
+        if send or resend:
+            done = send_packs(built.folder, Server.from_config(settings.email), resend=resend,
+                              attempts=settings.email.send_attempts,
+                              retry_seconds=settings.email.retry_seconds)
+            for pack, what in done.items():
+                typer.echo(f"  {pack}: {what}")
+    except (AuditError, ConfigError) as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
+        _crash(exc)
+
+
+@app.command()
 def sql(
     warehouse: Annotated[Path | None, typer.Option(help="published DuckDB warehouse")] = None,
     query: Annotated[str | None, typer.Argument(help="SQL to run; without it (and without --query), an interactive prompt")] = None,

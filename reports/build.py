@@ -150,7 +150,7 @@ def _message(sender: str, to: tuple[str, ...], subject: str, html: str, text: st
     html_part = msg.get_payload()[1]
     for cid, png in inline.items():
         html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>",
-                              filename=f"{cid}.png")
+                              disposition="inline", filename=f"{cid}.png")
     for path in attachments:
         data = path.read_bytes()
         if path.suffix == ".pdf":
@@ -226,8 +226,9 @@ def build_packs(warehouse: str | Path, day: dt.date, out: str | Path,
     with timer("finance: html + message"):
         attach, too_big = _fit([xlsx], MAX_MESSAGE_BYTES - len(chart) * 4 // 3 - 200_000)
         notes = fin_notes + too_big
-        subject = f"[ledger-audit] Finance pack {day}: deferred revenue " + layout.money(
-            next(h.value for h in fin.headlines if h.key == "deferred_revenue"))
+        # under 78 characters with "Subject: ", so no mail client shows it folded
+        deferred = next(h.value for h in fin.headlines if h.key == "deferred_revenue")
+        subject = f"[ledger-audit] Finance {day}: deferred revenue {layout.plain(deferred)} CNY"
         ctx = {"subject": subject, "day": day, "day_before": day - dt.timedelta(days=1),
                "headlines": fin.headlines, "top_breaks": fin.top_breaks.to_dicts(),
                "top_refundable": fin.top_refundable.to_dicts(), "notes": notes,
@@ -291,8 +292,8 @@ def build_packs(warehouse: str | Path, day: dt.date, out: str | Path,
     with timer("legal: html + message"):
         attach, too_big = _fit([pdf, xlsx], MAX_MESSAGE_BYTES - 200_000)
         notes = leg_notes + too_big
-        subject = (f"[ledger-audit] Legal pack {day}: {totals['new_n']:,} new, "
-                   f"{totals['open_n']:,} still open, {totals['gone_n']:,} no longer seen")
+        subject = (f"[ledger-audit] Legal {day}: {totals['new_n']:,} new, "
+                   f"{totals['open_n']:,} open, {totals['gone_n']:,} no longer seen")
         new_items = sorted((v for v in items if v["status"] == "new"),
                            key=lambda v: (-v["amount_at_stake"], v["rule_id"], v["subject_id"]))
         top = config.reports.top_items

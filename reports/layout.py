@@ -26,6 +26,11 @@ def money(value: Decimal | float | None) -> str:
     return f"-¥{-d:,.2f}" if d < 0 else f"¥{d:,.2f}"
 
 
+def plain(value: Decimal | int) -> str:
+    """1,234.56: the fen, half-even, without the currency sign (subjects, plain text)."""
+    return f"{Decimal(value).quantize(FEN, rounding=ROUND_HALF_EVEN):,.2f}"
+
+
 def signed_money(value: Decimal | None) -> str:
     if value is None:
         return "—"

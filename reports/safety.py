@@ -26,7 +26,7 @@ import jinja2
 import polars as pl
 
 # column names and evidence keys that hold personal data (ids and *_hash columns do not)
-PII_NAME = re.compile(r"(^|[_ ])(name|real_name|email|e_mail|phone|mobile|address|addr|street)$",
+PII_NAME = re.compile(r"(^|[_ ])(name|holder|real_name|email|e_mail|phone|mobile|address|addr|street)$",
                       re.IGNORECASE)
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 # mainland mobiles (optionally +86) and other long digit runs written as phone numbers

@@ -43,6 +43,10 @@ def run_demo(out: str | Path, accounts: int = 2000, days: int = 45, seed: int = 
         progress("building the warehouse and running the rules", 0, 0)
         audited = audit(landing, warehouse, end, config)
         published = publish(warehouse)
+        progress("building the finance and legal packs", 0, 0)
+        from reports.build import build_packs
+
+        built = build_packs(warehouse, end, out / "outbox", config)
 
     out_console = Console()
     table = Table(title=f"ledger-audit demo, business date {end}", title_justify="left")
@@ -64,10 +68,16 @@ def run_demo(out: str | Path, accounts: int = 2000, days: int = 45, seed: int = 
     for w in checked["warnings"] + audited["warnings"]:
         out_console.print(f"[yellow]warning:[/] {w}")
     where = {"landing": landing, "warehouse": warehouse, "lake": paths.lake,
-             "data docs": paths.docs / "index.html"}  # the e-mail outbox joins when reports land
+             "data docs": paths.docs / "index.html",
+             "quality": built.folder / "data-quality.html",
+             "outbox": built.folder}
     for k, v in where.items():
         out_console.print(f"{k:>10}: {v}", soft_wrap=True, highlight=False)
+    for pack in built.packs.values():
+        out_console.print(f"{pack.name:>10}: {pack.eml} ({', '.join(f.name for f in pack.files[:-1])})",
+                          soft_wrap=True, highlight=False)
     out_console.print(f"try: ledger-audit sql --warehouse {warehouse} "
                       "\"SELECT * FROM marts.load_audit\"", soft_wrap=True, highlight=False)
     return {"loaded": loaded, "validated": checked, "audited": audited, "published": published,
-            "paths": {k: str(v) for k, v in where.items()}}
+            "paths": {k: str(v) for k, v in where.items()},
+            "reports": {name: str(p.eml) for name, p in built.packs.items()}}
