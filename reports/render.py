@@ -53,39 +53,40 @@ def _register_fonts(vlc) -> None:
 
 
 def trend_chart(trend: pl.DataFrame) -> bytes:
-    """The 30-day trend as PNG: money in and out per day, and deferred revenue."""
+    """The 30-day trend as PNG: usage by kind of funds, cash topped up, deferred revenue; each
+    on its own scale, so a day of large top-ups does not flatten the usage."""
     import altair as alt
     import vl_convert as vlc
 
     _register_fonts(vlc)
-
     # pixels only: the chart plots floats; every figure a reader copies is exact elsewhere
-    long = []
-    series = {"cash_topped_up": "Cash topped up", "used_cash": "Usage paid from cash",
-              "used_trial": "Usage paid from trial", "used_discount": "Usage paid from discounts"}
+    kinds = {"used_cash": "cash", "used_trial": "trial funds", "used_discount": "discounts"}
+    usage, topped, deferred = [], [], []
     for row in trend.iter_rows(named=True):  # 30 rows
-        for key, name in series.items():
-            long.append({"date": row["business_date"].isoformat(), "series": name,
-                         "CNY": float(row[key] or 0)})
-    deferred = [{"date": r["business_date"].isoformat(), "CNY": float(r["deferred_revenue"] or 0)}
-                for r in trend.iter_rows(named=True)]
-    palette = alt.Scale(domain=list(series.values()),
-                        range=["#1f6f8b", "#e07a1f", "#8cb369", "#a05195"])
-    flows = alt.Chart(alt.Data(values=long), title="Money in and usage, per day").mark_line(
-        point=True, strokeWidth=2).encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)),
-        y=alt.Y("CNY:Q", title="CNY", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("series:N", scale=palette, legend=alt.Legend(orient="bottom", title=None)),
-    ).properties(width=560, height=180)
+        day = row["business_date"].isoformat()
+        for key, name in kinds.items():
+            usage.append({"date": day, "paid from": name, "CNY": float(row[key] or 0)})
+        topped.append({"date": day, "CNY": float(row["cash_topped_up"] or 0)})
+        deferred.append({"date": day, "CNY": float(row["deferred_revenue"] or 0)})
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=8))
+    y = alt.Y("CNY:Q", title="CNY", axis=alt.Axis(format=",.0f", tickCount=4))
+    used = alt.Chart(alt.Data(values=usage), title="Usage per day, by the funds that paid it"
+                     ).mark_bar(size=13).encode(
+        x=x, y=alt.Y("sum(CNY):Q", title="CNY", axis=alt.Axis(format=",.0f", tickCount=4)),
+        color=alt.Color("paid from:N", scale=alt.Scale(
+            domain=list(kinds.values()), range=["#1f6f8b", "#8cb369", "#e07a1f"]),
+            legend=alt.Legend(orient="top", title="paid from", direction="horizontal")),
+    ).properties(width=560, height=130)
+    cash = alt.Chart(alt.Data(values=topped), title="Cash topped up per day").mark_bar(
+        color="#1f3b57", size=13).encode(x=x, y=y).properties(width=560, height=100)
     stock = alt.Chart(alt.Data(values=deferred),
                       title="Deferred revenue (unconsumed cash), end of day").mark_area(
-        line={"color": "#1f6f8b"}, color="#cfe3ea").encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)),
-        y=alt.Y("CNY:Q", title="CNY", axis=alt.Axis(format=",.0f")),
-    ).properties(width=560, height=110)
-    chart = alt.vconcat(flows, stock).configure_view(stroke=None).configure_axis(
-        labelFont=CHART_FONT, titleFont=CHART_FONT, gridColor="#eeeeee").configure_title(
-        font=CHART_FONT, fontSize=13, anchor="start").configure_legend(labelFont=CHART_FONT)
+        line={"color": "#1f6f8b"}, color="#cfe3ea").encode(x=x, y=y).properties(
+        width=560, height=100)
+    chart = alt.vconcat(used, cash, stock, spacing=18).configure_view(stroke=None).configure_axis(
+        labelFont=CHART_FONT, titleFont=CHART_FONT, gridColor="#eeeeee", labelFontSize=11
+    ).configure_title(font=CHART_FONT, fontSize=13, anchor="start", color="#1f3b57"
+    ).configure_legend(labelFont=CHART_FONT, titleFont=CHART_FONT).properties(background="white")
     return vlc.vegalite_to_png(vl_spec=chart.to_json(), scale=2)
 
 

@@ -31,11 +31,11 @@ def warehouse_figures(warehouse) -> dict:
     change of the cumulative figures from the day before (rules.md §1)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        rows = dict(((r[0]), r[1:]) for r in con.execute(
+        rows = {(r[0]): r[1:] for r in con.execute(
             "SELECT business_date, sum(cash_credited), sum(cash_consumed), sum(unconsumed_cash),"
             " sum(refundable_now), sum(invoiceable_now), sum(over_invoiced)"
             " FROM marts.account_balances WHERE business_date IN ($a, $b) GROUP BY 1",
-            {"a": END, "b": DAY_BEFORE}).fetchall())
+            {"a": END, "b": DAY_BEFORE}).fetchall()}
         finance_open = con.execute(
             "SELECT count(*) FROM marts.violations WHERE audience = 'finance'").fetchall()[0][0]
         legal = con.execute("SELECT rule_id, clause, count(*) FROM marts.violations GROUP BY ALL"
