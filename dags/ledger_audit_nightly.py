@@ -2,7 +2,8 @@
 ### ledger_audit_nightly
 
 The nightly audit of one business date: **load → validate → audit → publish**, the same
-`ledger_audit.pipeline` functions as `ledger-audit run`.
+`ledger_audit.pipeline` functions as `ledger-audit run`; then **build_reports → send**: the
+finance and legal packs, as `ledger-audit report --send`.
 
 - **Business date**: the day the run's data interval covers in the platform time zone
   (Asia/Shanghai); the run starts when that day closes. A manual run may name it with the
@@ -13,12 +14,19 @@ The nightly audit of one business date: **load → validate → audit → publis
 - **One run at a time**; backfill with `--max-active-runs 1`.
 - Where data lives, on-call address: Airflow Variables `ledger_audit_*` (docs/airflow.md).
 - Retries with back-off on every task; on-call is e-mailed on each retry and failure
-  through the `smtp_default` connection.
+  through the `smtp_default` connection. The packs go through the same connection; a
+  failed `send` is retried alone and never republishes the warehouse.
 """
 
 from airflow.sdk import dag, get_current_context, task
 
-from ledger_audit.airflow_support import WAREHOUSE_ASSET, dag_kwargs, run_step
+from ledger_audit.airflow_support import (
+    WAREHOUSE_ASSET,
+    build_reports,
+    dag_kwargs,
+    run_step,
+    send_reports,
+)
 
 
 @dag(**dag_kwargs(doc_md=__doc__))
@@ -39,8 +47,15 @@ def ledger_audit_nightly():
     def publish():
         return run_step("publish", get_current_context())
 
-    load() >> validate() >> audit() >> publish()
-    # build_reports >> send join after publish when the report packs land (docs/airflow.md).
+    @task(task_id="build_reports")
+    def build():
+        return build_reports(get_current_context())
+
+    @task
+    def send():
+        return send_reports(get_current_context())
+
+    load() >> validate() >> audit() >> publish() >> build() >> send()
 
 
 ledger_audit_nightly()

@@ -45,6 +45,7 @@ VAR_ONCALL_TO = "ledger_audit_oncall_to"
 VAR_FAIL_ONCE = "ledger_audit_test_fail_once"
 
 STEPS = ("load", "validate", "audit", "publish")
+SMTP_CONN_ID = "smtp_default"  # the on-call notifier's connection; the packs go through it too
 
 
 def dag_kwargs(doc_md: str | None) -> dict[str, Any]:
@@ -189,6 +190,55 @@ def run_step(step: str, context: Mapping[str, Any]) -> dict[str, Any]:
         return result
     run = {"load": pipeline.load, "validate": pipeline.validate, "audit": pipeline.audit}[step]
     return run(where.landing, where.warehouse, business_date, config)
+
+
+def build_reports(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Both report packs for the run's business date from the just-published warehouse, into
+    `<reports>/<date>/` (reports.build.build_packs, as `ledger-audit report`)."""
+    _fail_once_for_testing(context)
+    from reports.build import build_packs
+
+    where = settings()
+    config = where.config()
+    day = business_date_of(context, config.platform.timezone)
+    built = build_packs(where.warehouse, day, where.reports, config)
+    return {"business_date": day.isoformat(), "folder": str(built.folder),
+            "packs": {name: str(p.eml) for name, p in built.packs.items()},
+            "seconds": {k: round(v, 2) for k, v in built.timings.items()}}
+
+
+def smtp_server(conn_id: str = SMTP_CONN_ID):
+    """The Airflow SMTP connection as a reports.send.Server, read the way the SMTP provider
+    reads it: extra `disable_ssl` false means implicit TLS, else `disable_tls` false STARTTLS."""
+    from airflow.sdk import Connection
+
+    from reports.send import Server
+
+    conn = Connection.get(conn_id)
+    extra = conn.extra_dejson or {}
+    if not extra.get("disable_ssl", False):
+        security = "tls"
+    elif not extra.get("disable_tls", False):
+        security = "starttls"
+    else:
+        security = "none"
+    port = conn.port or (465 if security == "tls" else 587 if security == "starttls" else 25)
+    return Server(conn.host, int(port), security, conn.login or None, conn.password or None,
+                  float(extra.get("timeout", 30)))
+
+
+def send_reports(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Mail the packs build_reports made, once per date (the delivery record beside them).
+    One attempt per try: Airflow's retries are the back-off, and each retry alerts on-call.
+    Never touches the warehouse, so a failed send cannot republish it."""
+    _fail_once_for_testing(context)
+    from reports.send import send_packs
+
+    where = settings()
+    config = where.config()
+    day = business_date_of(context, config.platform.timezone)
+    done = send_packs(where.reports / day.isoformat(), smtp_server(), attempts=1)
+    return {"business_date": day.isoformat(), "sent": done}
 
 
 def _publish_for(pipeline, warehouse: Path, business_date: dt.date) -> dict[str, Any]:

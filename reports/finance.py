@@ -32,6 +32,19 @@ class Headline:
     def change(self) -> Decimal | int | None:
         return None if self.previous is None else self.value - self.previous
 
+    @property
+    def tone(self) -> str:
+        """good / bad / neutral: how a reader should take tonight's change."""
+        ch = self.change
+        if not ch or self.key not in HIGHER_IS_BETTER | HIGHER_IS_WORSE:
+            return "neutral"
+        return "good" if (ch > 0) == (self.key in HIGHER_IS_BETTER) else "bad"
+
+
+HIGHER_IS_BETTER = frozenset({"cash_topped_up"})
+HIGHER_IS_WORSE = frozenset({"over_invoiced", "uncovered", "funding_breaks",
+                             "funding_break_difference", "finance_violations"})
+
 
 @dataclass
 class Sheet:

@@ -118,7 +118,9 @@ def test_demo_generates_runs_and_says_where_everything_is(tmp_path):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "usage" in out and "quarantined" in out
-    for where in ("warehouse.duckdb", "warehouse.lake", "warehouse.gx/index.html"):
+    for where in ("warehouse.duckdb", "warehouse.lake", "warehouse.gx/index.html",
+                  "outbox/2026-11-20/finance.eml", "outbox/2026-11-20/legal.eml",
+                  "outbox/2026-11-20/data-quality.html"):
         assert str(tmp_path / "demo" / where) in out
         assert (tmp_path / "demo" / where).exists(), f"the demo names {where} but it is not there"
     assert (tmp_path / "demo" / "warehouse.duckdb").exists()

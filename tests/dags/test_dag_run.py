@@ -6,6 +6,7 @@ published warehouse as it was and e-mails on-call; running the day again then pu
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -32,7 +33,13 @@ def airflow_db():
 
 
 @pytest.fixture
-def nightly(airflow_db, landing, tmp_path, monkeypatch):
+def inbox():
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def nightly(airflow_db, landing, tmp_path, monkeypatch, inbox):
     """The nightly DAG (`.dag`), its Variables pointing at the landing zone and a fresh
     warehouse (`.warehouse`)."""
     from airflow.dag_processing.dagbag import DagBag
@@ -43,28 +50,69 @@ def nightly(airflow_db, landing, tmp_path, monkeypatch):
                        "REPORTS": tmp_path / "reports"}.items():
         monkeypatch.setenv(f"AIRFLOW_VAR_LEDGER_AUDIT_{key}", str(value))
     monkeypatch.delenv("AIRFLOW_VAR_LEDGER_AUDIT_TEST_FAIL_ONCE", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", inbox.connection_json())
+    monkeypatch.setenv("AIRFLOW_VAR_LEDGER_AUDIT_ONCALL_TO", "night-oncall@example.test")
     bag = DagBag(dag_folder=DAGS)
     assert not bag.import_errors
-    return SimpleNamespace(dag=bag.dags["ledger_audit_nightly"], warehouse=warehouse)
+    return SimpleNamespace(dag=bag.dags["ledger_audit_nightly"], warehouse=warehouse,
+                           reports=tmp_path / "reports")
 
 
 def states(dr) -> dict[str, str]:
     return {ti.task_id: ti.state for ti in dr.get_task_instances()}
 
 
-def test_scheduled_night_publishes_what_ledger_audit_run_publishes(nightly, reference):
+def test_scheduled_night_publishes_what_ledger_audit_run_publishes(nightly, reference, inbox):
     day = NIGHTS[0]
     dr = nightly.dag.test(logical_date=due(day))  # as the scheduler would when day D closes
     assert dr.state == "success", states(dr)
     assert dr.data_interval_start.astimezone(SHANGHAI).date() == day
     assert marts(nightly.warehouse) == reference[day]
+    # then the packs are built and mailed through smtp_default, once
+    assert sorted(m["To"] for m in inbox.messages) == ["finance@localhost", "legal@localhost"]
+    assert all(f"{day}" in m["Subject"] for m in inbox.messages)
+    assert sorted(p.name for p in (nightly.reports / day.isoformat()).glob("*.pdf")) == ["legal.pdf"]
 
 
-@pytest.fixture
-def inbox():
-    with smtp_server() as inbox:
-        yield inbox
+def test_a_failed_send_fails_only_send_alerts_oncall_and_leaves_the_warehouse(
+        nightly, reference, monkeypatch):
+    """The relay refuses the finance mailbox: publish and build_reports have succeeded, send
+    fails, on-call hears of it through the same connection, the warehouse is as published."""
+    import contextlib
 
+    from aiosmtpd.controller import Controller
+    from dag_test_support import free_port
+
+    got = []
+
+    class Refuse:
+        async def handle_RCPT(self, server, session, envelope, address, options):
+            if address == "finance@localhost":
+                return "550 mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            got.append(envelope.content.decode(errors="replace"))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Refuse(), hostname="127.0.0.1", port=port)
+    controller.start()
+    with contextlib.ExitStack() as stack:
+        stack.callback(controller.stop)
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(
+            {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+             "extra": {"disable_ssl": True, "disable_tls": True}}))
+        for t in nightly.dag.tasks:
+            t.retries = 0
+        dr = nightly.dag.test(logical_date=None, run_conf={"business_date": END.isoformat()})
+        assert dr.state == "failed"
+        assert {k: v for k, v in states(dr).items() if v != "success"} == {"send": "failed"}
+        assert marts(nightly.warehouse) == reference[END]  # published, and left so
+        assert not (nightly.reports / END.isoformat() / "delivery.json").exists()
+        oncall = [m for m in got if "night-oncall@example.test" in m]
+        assert len(oncall) == 1 and "ledger_audit_nightly.send failed" in oncall[0]
 
 def test_failed_night_leaves_published_warehouse_untouched_and_emails_oncall(
         nightly, reference, landing, inbox, monkeypatch):
@@ -82,7 +130,7 @@ def test_failed_night_leaves_published_warehouse_untouched_and_emails_oncall(
     assert nightly.warehouse.read_bytes() == before, "a failed night changed the warehouse"
     assert marts(nightly.warehouse) == reference[NIGHTS[0]]
 
-    assert len(inbox.messages) == 1, inbox.subjects()
+    assert len(inbox.messages) == 1, inbox.subjects()  # no pack: the night did not publish
     mail = inbox.messages[0]
     assert mail["To"] == "night-oncall@example.test"
     assert mail["Subject"].startswith("[ledger-audit] ledger_audit_nightly.publish failed (try 1)")

@@ -59,10 +59,13 @@ def test_nightly_runs_the_steps_in_order_and_publishes_the_warehouse_asset(dagba
     from ledger_audit.airflow_support import WAREHOUSE_ASSET
 
     dag = dagbag.dags["ledger_audit_nightly"]
-    order = ["load", "validate", "audit", "publish"]
+    order = ["load", "validate", "audit", "publish", "build_reports", "send"]
     assert sorted(dag.task_ids) == sorted(order)
     for up, down in itertools.pairwise(order):
         assert dag.get_task(up).downstream_task_ids == {down}
+    # a failed send is retried on its own: nothing that publishes runs after it
+    assert dag.get_task("send").downstream_task_ids == set()
+    assert dag.get_task("send").upstream_task_ids == {"build_reports"}
     assert dag.get_task("publish").outlets == [WAREHOUSE_ASSET]
     assert dag.max_active_runs == 1, "two nights must never write the warehouse at once"
     assert not dag.catchup

@@ -193,18 +193,19 @@ def trigger(af: Airflow, run_id: str, day: dt.date) -> None:
            "--conf", json.dumps({"business_date": day.isoformat()}))
 
 
-def test_triggered_night_publishes_what_ledger_audit_run_publishes(airflow, reference):
+def test_triggered_night_publishes_what_ledger_audit_run_publishes(airflow, reference, inbox):
     day = NIGHTS[0]
     started = time.monotonic()
     trigger(airflow, "first", day)
     state = airflow.run_to_end("first")
     assert state == "success", (airflow.tries("first"), airflow.log_tail("scheduler"))
     assert {t: s for t, (s, _) in airflow.tries("first").items()} == dict.fromkeys(
-        ["load", "validate", "audit", "publish"], "success")
+        ["load", "validate", "audit", "publish", "build_reports", "send"], "success")
     assert marts(airflow.warehouse) == reference[day]
     events = airflow.query("SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id"
                            " WHERE a.name = 'ledger_audit_warehouse'")
     assert [json.loads(x)["business_date"] for (x,) in events] == [day.isoformat()]
+    assert sorted(m["To"] for m in inbox.messages) == ["finance@localhost", "legal@localhost"]
     print(f"first night under the scheduler: {time.monotonic() - started:.0f}s")
 
 
@@ -222,8 +223,9 @@ def test_task_failing_once_is_retried_and_oncall_is_emailed(airflow, reference, 
     assert tries["validate"] == ("success", 2), "validate should have failed once, then passed"
     assert tries["load"] == ("success", 1)
 
-    assert len(inbox.messages) == 1, inbox.subjects()
-    mail = inbox.messages[0]
+    oncall = [m for m in inbox.messages if m["To"] == "night-oncall@example.test"]
+    assert len(oncall) == 1, inbox.subjects()
+    mail = oncall[0]
     assert mail["Subject"].startswith(f"[ledger-audit] {DAG_ID}.validate retrying (try 1)")
     assert mail["To"] == "night-oncall@example.test"
     assert "failing the first try on purpose" in inbox.html(mail)

@@ -75,5 +75,5 @@ def test_html_message_renders_offline_in_chromium(built, tmp_path, pack):
     assert (w, h) == (760, 1600)
     assert ink > 0.05, "the message renders (nearly) blank"
     if pack == "finance":  # the chart is there and has drawn lines and text, not an empty box
-        (cw, ch), chart_ink = png_size_and_ink(tmp_path / "trend.png")
+        (cw, _), chart_ink = png_size_and_ink(tmp_path / "trend.png")
         assert cw > 600 and chart_ink > 0.02
