@@ -97,7 +97,7 @@ class Email(_Section):
 class Reports(_Section):
     # Rows per XLSX sheet. Excel stops at 1,048,576; far fewer keep the attachment small and
     # quick to write. The whole table always goes beside the packs as CSV when a sheet is cut.
-    max_sheet_rows: int = Field(20_000, ge=10, le=1_048_575)
+    max_sheet_rows: int = Field(10_000, ge=10, le=1_048_575)
     # Violations laid out in full per rule in the legal PDF (the XLSX has all of them).
     pdf_max_per_rule: int = Field(100, ge=1)
     top_items: int = Field(10, ge=1, le=100)

@@ -154,3 +154,18 @@ def test_a_refusing_server_records_only_what_it_accepted(built, inbox, tmp_path)
     record = json.loads((folder / "delivery.json").read_text())
     assert list(record) == ["finance"]
     assert [m["Subject"].split()[1] for _, m in inbox.messages] == ["Finance"]
+
+
+def test_an_unreachable_server_is_retried_with_doubling_waits(built, tmp_path):
+    from reports.send import SendError
+
+    folder = copy_packs(built, tmp_path)
+    waits = []
+    port = free_port()
+    import pytest
+
+    with pytest.raises(SendError, match=r"after 3 tries: .*Connection refused"):
+        send_packs(folder, Server("127.0.0.1", port), attempts=3, retry_seconds=0.5,
+                   sleep=waits.append)
+    assert waits == [0.5, 1.0]
+    assert delivered(folder) == {}

@@ -49,3 +49,23 @@ def test_the_default_limit_is_far_below_excels(warehouse):
 
     with pytest.raises(ValidationError):
         Reports(max_sheet_rows=1_048_576)
+
+
+def test_an_attachment_that_would_pass_10_mb_stays_on_disk_and_the_message_says_where(tmp_path):
+    from reports.build import MAX_MESSAGE_BYTES, _fit
+
+    small, big = tmp_path / "small.xlsx", tmp_path / "big.pdf"
+    small.write_bytes(b"x" * 1000)
+    big.write_bytes(b"x" * (MAX_MESSAGE_BYTES * 3 // 4 + 1))  # base64 takes it past 10 MB
+    kept, notes = _fit([small, big], MAX_MESSAGE_BYTES)
+    assert kept == [small]
+    assert notes == [(f"big.pdf ({big.stat().st_size / 1e6:.1f} MB) is too large to e-mail: "
+                     f"it is at {big}.")]
+
+
+def test_the_data_quality_page_lists_the_nights_validations_and_loads_nothing(built):
+    page = (built.folder / "data-quality.html").read_text(encoding="utf-8")
+    for table in ("marts.violations", "marts.account_balances", "staging.usage"):
+        assert f'id="{table}"' in page, table
+    assert "expect_column_values_to_not_be_null" in page
+    assert "http://" not in page and "https://" not in page and "<script" not in page
