@@ -222,10 +222,11 @@ def build_packs(warehouse: str | Path, day: dt.date, out: str | Path,
     started = time.perf_counter()
     drawing = pool.submit(render.trend_chart, fin.trend)
     with timer("finance: xlsx"):
-        xlsx = folder / "finance.xlsx"
+        fin_xlsx = folder / "finance.xlsx"
         rows = [["figure", str(day), str(day - dt.timedelta(days=1)), "change", "basis"]]
         rows += [[h.label, h.value, h.previous, h.change, h.note] for h in fin.headlines]
-        _workbook(xlsx, f"Finance pack, business date {day} (CNY)", rows, fin_notes, fin_frames)
+        _workbook(fin_xlsx, f"Finance pack, business date {day} (CNY)", rows, fin_notes,
+                  fin_frames)
     with timer("legal: pdf"):
         by_rule = leg.by_rule.to_dicts()
         totals = {k: sum(r[k] for r in by_rule) if by_rule else 0 for k in
@@ -273,7 +274,7 @@ def build_packs(warehouse: str | Path, day: dt.date, out: str | Path,
         (folder / "finance-trend.png").write_bytes(chart)
     timer.t["finance: chart (drawn alongside)"] = time.perf_counter() - started
     with timer("finance: html + message"):
-        attach, too_big = _fit([xlsx], MAX_MESSAGE_BYTES - len(chart) * 4 // 3 - 200_000)
+        attach, too_big = _fit([fin_xlsx], MAX_MESSAGE_BYTES - len(chart) * 4 // 3 - 200_000)
         notes = fin_notes + too_big
         # under 78 characters with "Subject: ", so no mail client shows it folded
         deferred = next(h.value for h in fin.headlines if h.key == "deferred_revenue")
@@ -295,7 +296,8 @@ def build_packs(warehouse: str | Path, day: dt.date, out: str | Path,
         eml = folder / "finance.eml"
         eml.write_bytes(bytes(msg))
         packs["finance"] = Pack("finance", subject, email.finance_to, eml,
-                                [folder / "finance.html", xlsx, folder / "finance-trend.png", eml])
+                                [folder / "finance.html", fin_xlsx, folder / "finance-trend.png",
+                                 eml])
 
     with timer("legal: html + message"):
         attach, too_big = _fit([pdf, xlsx], MAX_MESSAGE_BYTES - 200_000)
