@@ -99,7 +99,7 @@ class Reports(_Section):
     # quick to write. The whole table always goes beside the packs as CSV when a sheet is cut.
     max_sheet_rows: int = Field(10_000, ge=10, le=1_048_575)
     # Violations laid out in full per rule in the legal PDF (the XLSX has all of them).
-    pdf_max_per_rule: int = Field(100, ge=1)
+    pdf_max_per_rule: int = Field(25, ge=1)
     top_items: int = Field(10, ge=1, le=100)
 
 
