@@ -244,8 +244,9 @@ def build_packs(warehouse: str | Path, day: dt.date, out: str | Path,
             rules.append({"rule_id": rule_id, "severity": mine[0]["severity"],
                           "clause": mine[0]["clause"], "items": mine, "n": n, "amount": amount,
                           "more": max(0, n - len(mine))})
-        clusters, members = [], leg.clusters.to_dicts()
-        for m in members[: config.reports.max_sheet_rows]:
+        # the PDF lays out the largest clusters; every member is in the XLSX
+        clusters, members = [], leg.clusters.head(config.reports.max_sheet_rows).to_dicts()
+        for m in members:
             if not clusters or clusters[-1]["cluster"] != m["cluster"]:
                 clusters.append({"cluster": m["cluster"], "size": m["size"], "members": []})
             clusters[-1]["members"].append(m)
@@ -254,7 +255,7 @@ def build_packs(warehouse: str | Path, day: dt.date, out: str | Path,
                           previous=leg.previous_night, totals=totals, by_rule=by_rule,
                           rules=rules, gone=leg.gone.head(2000).to_dicts(), caps=caps,
                           clusters=shown, clusters_more=max(0, len(clusters) - len(shown)),
-                          cluster_accounts=len(members),
+                          cluster_accounts=leg.clusters.height,
                           topups=leg.suspicious_topups.head(2000).to_dicts())
         pdf = folder / "legal.pdf"
         pdf.write_bytes(render.pdf(doc, folder))
