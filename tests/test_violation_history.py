@@ -10,7 +10,7 @@ import pytest
 
 from core.db import AuditContext, connect
 from reports.legal import BY_RULE, GONE
-from transforms.marts import violation_history
+from transforms.marts.violation_history import build as violation_history
 
 D1, D2, D3 = dt.date(2026, 11, 18), dt.date(2026, 11, 19), dt.date(2026, 11, 20)
 VIOLATIONS = """CREATE OR REPLACE TABLE marts.violations AS SELECT * FROM (VALUES {rows}) t(
