@@ -10,8 +10,7 @@ import re
 import duckdb
 import polars as pl
 import pytest
-from conftest import PAYLOADS
-from packs import parts, pdf_text, read_eml, xlsx_cells
+from packs import PAYLOADS, parts, pdf_text, read_eml, xlsx_cells
 
 from reports import safety
 

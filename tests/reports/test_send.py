@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
-from conftest import END, free_port
-from packs import figures, money_text, parts, pdf_text, squash, xlsx_cells
+from packs import END, figures, free_port, money_text, parts, pdf_text, squash, xlsx_cells
 
 from reports.send import Server, delivered, send_packs
 

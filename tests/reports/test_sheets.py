@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-from conftest import END
-from packs import parts, read_eml, xlsx_cells
+from packs import END, parts, read_eml, xlsx_cells
 
 from core.config import Config, Reports
 from reports.build import build_packs
