@@ -6,18 +6,19 @@ CREATE OR REPLACE TEMP MACRO round_half_even_2(x) AS (
      + CASE WHEN x * 100 - floor(x * 100) > 0.5 THEN 1
             WHEN x * 100 - floor(x * 100) = 0.5 AND floor(x * 100) % 2 <> 0 THEN 1
             ELSE 0 END)::DECIMAL(38, 0) * 0.01
-)::DECIMAL(18, 2);
+)::DECIMAL(38, 2);
 CREATE OR REPLACE TEMP MACRO round_half_even_6(x) AS (
     (floor(x * 1000000)
      + CASE WHEN x * 1000000 - floor(x * 1000000) > 0.5 THEN 1
             WHEN x * 1000000 - floor(x * 1000000) = 0.5 AND floor(x * 1000000) % 2 <> 0 THEN 1
             ELSE 0 END)::DECIMAL(38, 0) * 0.000001
-)::DECIMAL(18, 6);
--- money <-> integer micro-yuan (the balance engine computes in integers). Widened before the
--- multiplication: DECIMAL(18, 2) * 1000000 overflows DECIMAL(18) from 1,000,000.00 up; BIGINT
--- micro-yuan hold up to 9.2 trillion yuan.
-CREATE OR REPLACE TEMP MACRO to_micro(x) AS (x::DECIMAL(38, 6) * 1000000)::HUGEINT::BIGINT;
-CREATE OR REPLACE TEMP MACRO from_micro(n) AS (n::DECIMAL(38, 0) * 0.000001)::DECIMAL(18, 6);
+)::DECIMAL(38, 6);
+-- money <-> integer micro-yuan (the balance engine computes in integers). HUGEINT and
+-- DECIMAL(38, 6) throughout: one payment may be 9,999,999,999,999,999.99 (the contract's
+-- DECIMAL(18, 2)), 10^22 micro-yuan, past BIGINT's 9.2e18, and sums of them more (issue 9).
+-- Money the audit sums or derives is DECIMAL(38, 6) (to the fen: DECIMAL(38, 2)).
+CREATE OR REPLACE TEMP MACRO to_micro(x) AS (x::DECIMAL(38, 6) * 1000000)::HUGEINT;
+CREATE OR REPLACE TEMP MACRO from_micro(n) AS (n::DECIMAL(38, 0) * 0.000001)::DECIMAL(38, 6);
 -- the business date of an instant, in the platform time zone
 CREATE OR REPLACE TEMP MACRO biz_date(ts) AS (ts AT TIME ZONE getvariable('tz'))::DATE;
 -- The balance model's derived figures, rules.md §1, defined once for the checkpoints and the marts

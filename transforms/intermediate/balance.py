@@ -60,6 +60,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.db import AuditContext
 
@@ -98,8 +99,37 @@ def _sql(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, np.ndarray]) -> None:
-    con.register(name, pa.table({k: pa.array(v) for k, v in columns.items()}))
+def _ints(values) -> pa.Array:
+    """Integer micro-yuan for DuckDB: int64 while every value fits (fast), else DECIMAL(38, 0).
+    A lot may hold 9,999,999,999,999,999.99 yuan (the contract's DECIMAL(18,2)) and sums more,
+    past int64's 9.2e18 micro-yuan; the engine's Python ints never overflow, only the transfer."""
+    try:
+        return pa.array(values, pa.int64())
+    except (OverflowError, pa.ArrowInvalid):
+        return pa.array(values, pa.decimal128(38, 0))
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, columns: dict) -> None:
+    con.register(name, pa.table({k: pa.array(v) if isinstance(v, np.ndarray) else _ints(v)
+                                 for k, v in columns.items()}))
+
+
+def _fetch_ints(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list[int]]:
+    """A query's integer columns as Python ints. DuckDB's numpy export turns HUGEINT (the
+    micro-yuan of to_micro) into float64, so they come through Arrow as DECIMAL(38, 0): cast to
+    int64 where every value fits, else one exact Python int per value."""
+    t = con.sql(sql).to_arrow_table()
+    out = {}
+    for name in t.column_names:
+        col = t.column(name)
+        if pa.types.is_decimal(col.type):
+            try:
+                col = pc.cast(col, pa.int64())
+            except pa.ArrowInvalid:
+                out[name] = [int(x) for x in col.to_pylist()]
+                continue
+        out[name] = col.to_numpy().tolist()
+    return out
 
 
 def build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
@@ -134,11 +164,11 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
     con.execute(_sql("int_balance__steps.sql"))
     lap("  segments and steps")
 
-    lots = con.execute("""
+    lots = _fetch_ints(con, """
         SELECT CASE kind WHEN 'trial' THEN 0 WHEN 'discount' THEN 1 ELSE 2 END AS kind,
                lot_rank, link_idx, to_micro(amount) AS amount
-        FROM intermediate.int_balance__lots ORDER BY lot_idx""").fetchnumpy()
-    steps = con.execute("SELECT acct, typ, lot, amt FROM _bal_steps ORDER BY ord").fetchnumpy()
+        FROM intermediate.int_balance__lots ORDER BY lot_idx""")
+    steps = _fetch_ints(con, "SELECT acct, typ, lot, amt FROM _bal_steps ORDER BY ord")
     n = len(lots["kind"])
     lap("  fetch")
     start = None
@@ -152,9 +182,8 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
             start.remaining[idx], start.consumed[idx], start.discount_used[idx] = rem, con_, du
             start.voided[idx], start.expired[idx] = vo, ex
 
-    res = replay(steps["acct"].tolist(), steps["typ"].tolist(), steps["lot"].tolist(),
-                 steps["amt"].tolist(), lots["kind"].tolist(), lots["lot_rank"].tolist(),
-                 lots["link_idx"].tolist(), lots["amount"].tolist(),
+    res = replay(steps["acct"], steps["typ"], steps["lot"], steps["amt"], lots["kind"],
+                 lots["lot_rank"], lots["link_idx"], lots["amount"],
                  ctx.config.balance.burn_down, start)
     del steps
     lap("  replay")
@@ -165,8 +194,7 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
     st = res.state
     _register(con, "_bal_state_arrow", {
         "lot_idx": np.arange(n, dtype=np.int64),
-        "remaining": np.array(st.remaining, np.int64), "consumed": np.array(st.consumed, np.int64),
-        "discount_used": np.array(st.discount_used, np.int64),
+        "remaining": st.remaining, "consumed": st.consumed, "discount_used": st.discount_used,
         "voided": np.array(st.voided, bool), "expired": np.array(st.expired, bool)})
     for name in OUTPUTS:
         con.execute(_sql(name))

@@ -39,9 +39,10 @@ class LotState:
 
 @dataclass
 class Replay:
-    moves: dict[str, np.ndarray]  # ord, lot, kind (3: uncovered), amount (micro), offset, type
-    probes: dict[str, np.ndarray]  # ord, account_cash_consumed, topup_cash_consumed, topup_discount_used
-    trial: dict[str, np.ndarray]  # ord, trial_start, before_trial_start
+    # ord, lot, kind, type: numpy arrays; money (micro-yuan): lists of Python ints
+    moves: dict  # ord, lot, kind (3: uncovered), amount (micro), offset, type
+    probes: dict  # ord, account_cash_consumed, topup_cash_consumed, topup_discount_used
+    trial: dict  # ord, trial_start, before_trial_start
     state: LotState
 
 
@@ -176,17 +177,18 @@ class _Walk:
 
     def result(self) -> Replay:
         i64 = np.int64
+        # money stays Python ints (micro-yuan; sums may pass int64): balance.py transfers them
         return Replay(
             moves={"ord": np.array(self.m_ord, i64), "lot": np.array(self.m_lot, i64),
                    "kind": np.array([self.kind[x] if x >= 0 else 3 for x in self.m_lot], np.int8),
-                   "amount": np.array(self.m_amt, i64), "offset": np.array(self.m_off, i64),
+                   "amount": self.m_amt, "offset": self.m_off,
                    "type": np.array(self.m_typ, np.int8)},
             probes={"ord": np.array(self.p_ord, i64),
-                    "account_cash_consumed": np.array(self.p_acc, i64),
-                    "topup_cash_consumed": np.array(self.p_tc, i64),
-                    "topup_discount_used": np.array(self.p_td, i64)},
-            trial={"ord": np.array(self.t_ord, i64), "trial_start": np.array(self.t_trial, i64),
-                   "before_trial_start": np.array(self.t_before, i64)},
+                    "account_cash_consumed": self.p_acc,
+                    "topup_cash_consumed": self.p_tc,
+                    "topup_discount_used": self.p_td},
+            trial={"ord": np.array(self.t_ord, i64), "trial_start": self.t_trial,
+                   "before_trial_start": self.t_before},
             state=self.st,
         )
 

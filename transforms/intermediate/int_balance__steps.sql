@@ -29,11 +29,11 @@ placed AS (
     FROM keyed
 )
 SELECT account_id, anchor, business_date,
-       sum(amount)::DECIMAL(18, 6) AS amount,  -- narrow sums aggregate much faster later
-       sum(cash_amount)::DECIMAL(18, 6) AS platform_cash,
-       sum(trial_amount)::DECIMAL(18, 6) AS platform_trial,
-       sum(discount_amount)::DECIMAL(18, 6) AS platform_discount,
-       sum(unpaid_amount)::DECIMAL(18, 6) AS platform_unpaid,
+       sum(amount)::DECIMAL(38, 6) AS amount,  -- wide: a day of calls may sum past 10^12
+       sum(cash_amount)::DECIMAL(38, 6) AS platform_cash,
+       sum(trial_amount)::DECIMAL(38, 6) AS platform_trial,
+       sum(discount_amount)::DECIMAL(38, 6) AS platform_discount,
+       sum(unpaid_amount)::DECIMAL(38, 6) AS platform_unpaid,
        count(*) AS calls
 FROM placed
 WHERE eord IS NULL
@@ -46,13 +46,13 @@ GROUP BY account_id, anchor, business_date;
 CREATE OR REPLACE TEMP TABLE _bal_steps AS
 WITH s AS (
     SELECT account_id, -1 AS anchor, 0 AS is_seg, NULL::DATE AS business_date, 5 AS typ,
-           lot_idx AS lot, 0::BIGINT AS amt
+           lot_idx AS lot, 0::HUGEINT AS amt
     FROM _bal_restore
     UNION ALL
     SELECT account_id, eord, 0, biz_date(event_at), typ, lot, amt FROM _bal_events
     UNION ALL
     SELECT account_id, anchor, 1, min(business_date), 3, -1,
-           sum(greatest(to_micro(amount), 0))::BIGINT
+           sum(greatest(to_micro(amount), 0))
     FROM _bal_segdays GROUP BY account_id, anchor
 )
 SELECT (row_number() OVER (ORDER BY account_id, anchor, is_seg, lot) - 1)::BIGINT AS ord,

@@ -10,7 +10,7 @@
 -- Exists because a charge the price list does not support is a billing error the user may contest.
 -- Implementation: computed in integers: tokens × price in micro-yuan per 1k tokens is the charge in
 -- 1e-9 yuan, rounded half-even to micro-yuan (exactly the decimal definition, much faster on 10M
--- rows; BIGINT overflow, past 9.2e18, fails the run loudly rather than wrapping).
+-- rows; to_micro is HUGEINT, so tokens × the largest DECIMAL(18,6) price cannot overflow).
 WITH rated AS (
     SELECT u.account_id, u.model, u.business_date, u.started_at, u.amount,
            coalesce(u.input_tokens * to_micro(p.input_price_per_1k)

@@ -1,12 +1,12 @@
 -- intermediate.int_balance__checkpoints, and its scratch table _bal_refunds (read again by
 -- int_balance__daily.sql).
 -- The engine's results back in the warehouse (transforms/intermediate/balance.py registers the
--- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(18, 6).
+-- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(38, 6).
 
 -- refunds that take money, in the account of their top-up
 CREATE OR REPLACE TEMP TABLE _bal_refunds AS
 SELECT coalesce(l.account_id, r.account_id) AS account_id, r.refund_id, r.topup_id,
-       r.effective_at, r.amount::DECIMAL(18, 6) AS amount
+       r.effective_at, r.amount::DECIMAL(38, 6) AS amount
 FROM int_refunds r
 LEFT JOIN intermediate.int_balance__lots l ON l.lot_source = 'topup' AND l.lot_id = r.topup_id
 WHERE r.takes_money;
@@ -69,17 +69,17 @@ g AS (
     FROM f
 )
 SELECT checkpoint_kind, checkpoint_id, account_id, topup_id, "at",
-       account_topups::DECIMAL(18, 6) AS account_topups,
-       account_cash_consumed::DECIMAL(18, 6) AS account_cash_consumed,
-       account_refunded::DECIMAL(18, 6) AS account_refunded,
-       account_unconsumed_cash::DECIMAL(18, 6) AS account_unconsumed_cash,
-       account_invoiced::DECIMAL(18, 6) AS account_invoiced,
-       account_over_invoiced::DECIMAL(18, 6) AS account_over_invoiced,
-       account_refundable(account_unconsumed_cash, account_over_invoiced)::DECIMAL(18, 6) AS account_refundable,
-       topup_amount::DECIMAL(18, 6) AS topup_amount,
-       topup_cash_consumed::DECIMAL(18, 6) AS topup_cash_consumed,
-       topup_refunded::DECIMAL(18, 6) AS topup_refunded,
-       topup_discount_used::DECIMAL(18, 6) AS topup_discount_used,
+       account_topups::DECIMAL(38, 6) AS account_topups,
+       account_cash_consumed::DECIMAL(38, 6) AS account_cash_consumed,
+       account_refunded::DECIMAL(38, 6) AS account_refunded,
+       account_unconsumed_cash::DECIMAL(38, 6) AS account_unconsumed_cash,
+       account_invoiced::DECIMAL(38, 6) AS account_invoiced,
+       account_over_invoiced::DECIMAL(38, 6) AS account_over_invoiced,
+       account_refundable(account_unconsumed_cash, account_over_invoiced)::DECIMAL(38, 6) AS account_refundable,
+       topup_amount::DECIMAL(38, 6) AS topup_amount,
+       topup_cash_consumed::DECIMAL(38, 6) AS topup_cash_consumed,
+       topup_refunded::DECIMAL(38, 6) AS topup_refunded,
+       topup_discount_used::DECIMAL(38, 6) AS topup_discount_used,
        CASE WHEN topup_amount IS NOT NULL THEN topup_refundable(topup_amount, topup_cash_consumed,
-            topup_refunded, topup_discount_used) END::DECIMAL(18, 6) AS topup_refundable
+            topup_refunded, topup_discount_used) END::DECIMAL(38, 6) AS topup_refundable
 FROM g;

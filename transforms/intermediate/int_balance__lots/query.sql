@@ -10,12 +10,12 @@
 CREATE OR REPLACE TABLE intermediate.int_balance__lots AS
 WITH raw AS (
     SELECT t.account_id, 'topup' AS lot_source, t.topup_id AS lot_id, 'cash' AS kind,
-           t.amount::DECIMAL(18, 6) AS amount, t.paid_at AS credited_at,
+           t.amount::DECIMAL(38, 6) AS amount, t.paid_at AS credited_at,
            NULL::TIMESTAMPTZ AS expires_at, NULL::VARCHAR AS topup_id
     FROM int_topups t
     WHERE t.succeeded
     UNION ALL
-    SELECT g.account_id, 'grant', g.grant_id, g.kind, g.amount::DECIMAL(18, 6), g.granted_at,
+    SELECT g.account_id, 'grant', g.grant_id, g.kind, g.amount::DECIMAL(38, 6), g.granted_at,
            g.expires_at_eff, CASE WHEN g.kind = 'discount' THEN g.topup_id END
     FROM int_grants g
 ),

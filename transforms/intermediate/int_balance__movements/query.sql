@@ -1,5 +1,5 @@
 -- The engine's results back in the warehouse (transforms/intermediate/balance.py registers the
--- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(18, 6).
+-- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(38, 6).
 
 -- one row per money movement of a step: draw (usage of a segment funded from a lot), expire
 -- (a grant's remainder forfeited), void (a linked discount voided by a refund of its top-up),

@@ -4,7 +4,7 @@
 -- figure cumulative to the end of that date. marts.account_balances repeats each row over the
 -- dates in between. Invariants: unconsumed_cash = cash_credited − cash_consumed −
 -- cash_refunded; trial_balance = trial_credited − trial_consumed − trial_expired; the same for
--- discount. Every money column is DECIMAL(18, 6), exact, in CNY, unrounded: the recomputed
+-- discount. Every money column is DECIMAL(38, 6), exact, in CNY, unrounded: the recomputed
 -- funding is exact to the micro-yuan of the usage charges.
 CREATE OR REPLACE TABLE intermediate.int_balance__positions AS
 WITH firsts AS (
@@ -44,23 +44,23 @@ k AS (
 ),
 figures AS (
     SELECT account_id, business_date, next_date,
-           cash_credited::DECIMAL(18, 6) AS cash_credited,
-           cash_consumed::DECIMAL(18, 6) AS cash_consumed,
-           cash_refunded::DECIMAL(18, 6) AS cash_refunded,
-           unconsumed_cash::DECIMAL(18, 6) AS unconsumed_cash,
-           trial_credited::DECIMAL(18, 6) AS trial_credited,
-           trial_consumed::DECIMAL(18, 6) AS trial_consumed,
-           trial_expired::DECIMAL(18, 6) AS trial_expired,
-           discount_credited::DECIMAL(18, 6) AS discount_credited,
-           discount_consumed::DECIMAL(18, 6) AS discount_consumed,
-           discount_expired::DECIMAL(18, 6) AS discount_expired,
-           invoiced::DECIMAL(18, 6) AS invoiced,
-           over_invoiced::DECIMAL(18, 6) AS over_invoiced,
-           account_refundable(unconsumed_cash, over_invoiced)::DECIMAL(18, 6) AS refundable_now,
-           greatest(cash_consumed - invoiced, 0)::DECIMAL(18, 6) AS invoiceable_now,
-           uncovered::DECIMAL(18, 6) AS uncovered,
-           (trial_credited - trial_consumed - trial_expired)::DECIMAL(18, 6) AS trial_balance,
-           (discount_credited - discount_consumed - discount_expired)::DECIMAL(18, 6) AS discount_balance
+           cash_credited::DECIMAL(38, 6) AS cash_credited,
+           cash_consumed::DECIMAL(38, 6) AS cash_consumed,
+           cash_refunded::DECIMAL(38, 6) AS cash_refunded,
+           unconsumed_cash::DECIMAL(38, 6) AS unconsumed_cash,
+           trial_credited::DECIMAL(38, 6) AS trial_credited,
+           trial_consumed::DECIMAL(38, 6) AS trial_consumed,
+           trial_expired::DECIMAL(38, 6) AS trial_expired,
+           discount_credited::DECIMAL(38, 6) AS discount_credited,
+           discount_consumed::DECIMAL(38, 6) AS discount_consumed,
+           discount_expired::DECIMAL(38, 6) AS discount_expired,
+           invoiced::DECIMAL(38, 6) AS invoiced,
+           over_invoiced::DECIMAL(38, 6) AS over_invoiced,
+           account_refundable(unconsumed_cash, over_invoiced)::DECIMAL(38, 6) AS refundable_now,
+           greatest(cash_consumed - invoiced, 0)::DECIMAL(38, 6) AS invoiceable_now,
+           uncovered::DECIMAL(38, 6) AS uncovered,
+           (trial_credited - trial_consumed - trial_expired)::DECIMAL(38, 6) AS trial_balance,
+           (discount_credited - discount_consumed - discount_expired)::DECIMAL(38, 6) AS discount_balance
     FROM k
 )
 SELECT * FROM figures;

@@ -1,5 +1,5 @@
 -- The engine's results back in the warehouse (transforms/intermediate/balance.py registers the
--- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(18, 6).
+-- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(38, 6).
 
 -- the end state: what is left of every lot, to restart the replay from
 CREATE OR REPLACE TABLE intermediate.int_balance__state AS

@@ -1,5 +1,5 @@
 -- The engine's results back in the warehouse (transforms/intermediate/balance.py registers the
--- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(18, 6).
+-- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(38, 6).
 
 -- segments that start after a trial grant of the account expired: the recomputed live trial
 -- balance at the segment's start and the live balance of the kinds burnt before trial

@@ -1,7 +1,7 @@
 -- marts.liability_caps — one row per compensation claim filed before "now" (Zhipu §9; rules.md
 -- "The liability cap"). cap: the fees of the service in breach (account × model) up to and
 -- including filed_at: Σ usage cash_amount (cap_basis 'paid') or Σ amount ('charged'), exact
--- DECIMAL(18,6). eligible: claimed_amount for direct damage from a platform fault, else 0.
+-- DECIMAL(38,6). eligible: claimed_amount for direct damage from a platform fault, else 0.
 -- paid_before: Σ paid_amount of the earlier claims of the account and model, earlier by
 -- (filed_at, claim_id). payable = max(0, min(eligible, cap − paid_before)), exact, not rounded.
 -- reason: why less than claimed is payable (null when all of it is):
@@ -14,7 +14,7 @@ WITH claims AS (
     SELECT c.*,
            coalesce(sum(CASE WHEN coalesce(c.paid_at < $now, true) THEN coalesce(c.paid_amount, 0) ELSE 0 END) OVER (
                PARTITION BY c.account_id, c.model ORDER BY c.filed_at, c.claim_id
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::DECIMAL(18, 2) AS paid_before,
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::DECIMAL(38, 2) AS paid_before,
            CASE WHEN c.damage_type = 'direct' AND c.cause = 'platform_fault'
                 THEN c.claimed_amount ELSE 0 END::DECIMAL(18, 2) AS eligible
     FROM int_claims c
@@ -24,10 +24,10 @@ WITH claims AS (
            coalesce((SELECT sum(CASE WHEN $cap_basis = 'charged' THEN u.amount ELSE u.cash_amount END)
                      FROM int_usage u
                      WHERE u.account_id = c.account_id AND u.model = c.model
-                       AND u.started_at <= c.filed_at), 0)::DECIMAL(18, 6) AS cap
+                       AND u.started_at <= c.filed_at), 0)::DECIMAL(38, 6) AS cap
     FROM claims c
 ), paying AS (
-    SELECT *, greatest(0, least(eligible, cap - paid_before))::DECIMAL(18, 6) AS payable FROM capped
+    SELECT *, greatest(0, least(eligible, cap - paid_before))::DECIMAL(38, 6) AS payable FROM capped
 )
 SELECT claim_id, account_id, model, cap_basis, cap, eligible, paid_before, payable,
        CASE WHEN payable >= claimed_amount THEN NULL

@@ -12,13 +12,13 @@ discount AS (
     GROUP BY l.topup_id
 )
 SELECT l.lot_id AS topup_id, l.account_id, l.credited_at AS paid_at,
-       l.amount::DECIMAL(18, 6) AS amount,
-       s.consumed::DECIMAL(18, 6) AS cash_consumed,
-       coalesce(d.discount_used, 0)::DECIMAL(18, 6) AS discount_used,
-       coalesce(r.refunded, 0)::DECIMAL(18, 6) AS refunded,
+       l.amount::DECIMAL(38, 6) AS amount,
+       s.consumed::DECIMAL(38, 6) AS cash_consumed,
+       coalesce(d.discount_used, 0)::DECIMAL(38, 6) AS discount_used,
+       coalesce(r.refunded, 0)::DECIMAL(38, 6) AS refunded,
        topup_refundable(l.amount, s.consumed, coalesce(r.refunded, 0),
-                        coalesce(d.discount_used, 0))::DECIMAL(18, 6) AS refundable_now,
-       s.remaining::DECIMAL(18, 6) AS cash_left
+                        coalesce(d.discount_used, 0))::DECIMAL(38, 6) AS refundable_now,
+       s.remaining::DECIMAL(38, 6) AS cash_left
 FROM intermediate.int_balance__lots l
 JOIN intermediate.int_balance__state s USING (lot_source, lot_id)
 LEFT JOIN discount d ON d.topup_id = l.lot_id

@@ -27,7 +27,7 @@ def build_violations(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _all_hits (rule_id VARCHAR, severity VARCHAR, audience VARCHAR,"
         " clause VARCHAR, account_id VARCHAR, subject_type VARCHAR, subject_id VARCHAR,"
-        " occurred_at TIMESTAMPTZ, amount_at_stake DECIMAL(18, 2), evidence VARCHAR)"
+        " occurred_at TIMESTAMPTZ, amount_at_stake DECIMAL(38, 2), evidence VARCHAR)"
     )
     for rule in rules if rules is not None else discover():
         hits = run_rule(con, rule, ctx)
