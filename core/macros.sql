@@ -1,16 +1,20 @@
 -- Exact-money helpers, created on every connection (core/db.py).
 -- DuckDB's round() is half away from zero and DECIMAL / DECIMAL is DOUBLE: never use either
 -- on money. These round half-even (banker's rounding, rules.md §5) by integer arithmetic.
+-- x * 100::DECIMAL(38, 0) widens to DECIMAL(38, scale of x) before multiplying, keeping every
+-- decimal: DECIMAL(18, 2) * 100 would overflow from 10^16 / 100 up.
 CREATE OR REPLACE TEMP MACRO round_half_even_2(x) AS (
-    (floor(x * 100)
-     + CASE WHEN x * 100 - floor(x * 100) > 0.5 THEN 1
-            WHEN x * 100 - floor(x * 100) = 0.5 AND floor(x * 100) % 2 <> 0 THEN 1
+    (floor(x * 100::DECIMAL(38, 0))
+     + CASE WHEN x * 100::DECIMAL(38, 0) - floor(x * 100::DECIMAL(38, 0)) > 0.5 THEN 1
+            WHEN x * 100::DECIMAL(38, 0) - floor(x * 100::DECIMAL(38, 0)) = 0.5
+                 AND floor(x * 100::DECIMAL(38, 0)) % 2 <> 0 THEN 1
             ELSE 0 END)::DECIMAL(38, 0) * 0.01
 )::DECIMAL(38, 2);
 CREATE OR REPLACE TEMP MACRO round_half_even_6(x) AS (
-    (floor(x * 1000000)
-     + CASE WHEN x * 1000000 - floor(x * 1000000) > 0.5 THEN 1
-            WHEN x * 1000000 - floor(x * 1000000) = 0.5 AND floor(x * 1000000) % 2 <> 0 THEN 1
+    (floor(x * 1000000::DECIMAL(38, 0))
+     + CASE WHEN x * 1000000::DECIMAL(38, 0) - floor(x * 1000000::DECIMAL(38, 0)) > 0.5 THEN 1
+            WHEN x * 1000000::DECIMAL(38, 0) - floor(x * 1000000::DECIMAL(38, 0)) = 0.5
+                 AND floor(x * 1000000::DECIMAL(38, 0)) % 2 <> 0 THEN 1
             ELSE 0 END)::DECIMAL(38, 0) * 0.000001
 )::DECIMAL(38, 6);
 -- money <-> integer micro-yuan (the balance engine computes in integers). HUGEINT and
