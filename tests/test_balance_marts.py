@@ -92,8 +92,8 @@ def test_balance_marts_have_the_contract_columns_and_every_money_column_is_decim
         cols = dict(db.query("SELECT column_name, data_type FROM information_schema.columns "
                              "WHERE table_schema = 'marts' AND table_name = $t", {"t": table}))
         assert set(names.split()) <= cols.keys(), table
-        # every column but the keys is money, and exact
-        assert {c: t for c, t in cols.items() if c not in KEYS and t != "DECIMAL(18,6)"} == {}, table
+        # every column but the keys is money, exact, and wide enough for sums (issue 9)
+        assert {c: t for c, t in cols.items() if c not in KEYS and t != "DECIMAL(38,6)"} == {}, table
 
 
 def test_account_balances_have_every_account_and_date_cumulative_to_the_end_of_it(db):
