@@ -1,10 +1,12 @@
 """Nights run one after the other publish what one run from scratch over the same files
 publishes, table by table (issue 10, Part 2): the guard every incremental shortcut must pass.
 
-Every table and view of schemas marts and intermediate is compared as sorted rows. Two columns
-are left out because they say when, not what: marts.load_audit.loaded_at (the clock at load)
-and marts.violations.first_detected_on (the first night that saw the finding: a night earlier
-when the nights ran one by one, by design; rules.md "first_detected_on")."""
+Every table and view of schemas marts and intermediate is compared as sorted rows. Columns that
+say when, not what, are left out: marts.load_audit.loaded_at (the clock at load) and the
+first_detected_on of marts.violations and marts.violation_history (the first night that saw the
+finding: a night earlier when the nights ran one by one, by design). Likewise
+marts.violation_history keeps a row per night seen, so only the last night's rows are compared:
+a run from scratch has seen no earlier night."""
 
 from __future__ import annotations
 
@@ -21,7 +23,10 @@ from ledger_audit.pipeline import run_night
 
 END = dt.date(2026, 11, 20)
 NIGHTS = [END - dt.timedelta(days=n) for n in (3, 2, 1, 0)]
-WHEN_NOT_WHAT = {("marts", "load_audit"): ["loaded_at"], ("marts", "violations"): ["first_detected_on"]}
+WHEN_NOT_WHAT = {("marts", "load_audit"): ["loaded_at"], ("marts", "violations"): ["first_detected_on"],
+                 ("marts", "violation_history"): ["first_detected_on"]}
+# history tables: only the rows of the warehouse's own (last) night are compared
+LAST_NIGHT_ONLY = {("marts", "violation_history"): "night"}
 LATE_DAY = END - dt.timedelta(days=10)
 
 
@@ -38,7 +43,11 @@ def tables(path: Path, *, keep_when: bool = False) -> dict[str, list[tuple]]:
             drop = [] if keep_when else WHEN_NOT_WHAT.get((schema, name), [])
             cols = [r[0] for r in con.execute(f'DESCRIBE "{schema}"."{name}"').fetchall() if r[0] not in drop]
             sel = ", ".join(f'"{c}"::VARCHAR' for c in cols)
-            out[f"{schema}.{name}"] = con.execute(f'SELECT {sel} FROM "{schema}"."{name}" ORDER BY ALL').fetchall()
+            night = None if keep_when else LAST_NIGHT_ONLY.get((schema, name))
+            where = (f' WHERE "{night}" = (SELECT max("{night}") FROM "{schema}"."{name}")'
+                     if night else "")
+            out[f"{schema}.{name}"] = con.execute(
+                f'SELECT {sel} FROM "{schema}"."{name}"{where} ORDER BY ALL').fetchall()
         return out
     finally:
         con.close()
