@@ -33,28 +33,17 @@ from expectations.findings import (
 ROW_BUDGET = 250_000  # rows per GX batch; several partitions share a batch up to this
 
 
-def partition_counts(con: duckdb.DuckDBPyConnection, suite: TableSuite, partitions: list) -> dict:
-    """Rows per partition value, for the values in `partitions`."""
-    p = ident(suite.partition_by)
-    return dict(con.execute(
-        f"SELECT {p}, count(*) FROM {suite.table} WHERE list_contains($v, {p}) GROUP BY 1",
-        {"v": list(partitions)}).fetchall())
-
-
-def batches(con: duckdb.DuckDBPyConnection, suite: TableSuite,
-            partitions: list | None) -> list[list | None]:
-    """Partition values grouped into batches of at most ROW_BUDGET rows ([None]: one batch
-    of the whole unpartitioned table)."""
+def batches(con: duckdb.DuckDBPyConnection, suite: TableSuite, scope: str,
+            params: dict) -> list[list | None]:
+    """The partition values of the rows in `scope` (a predicate binding `params`), grouped into
+    batches of at most ROW_BUDGET rows ([None]: one batch of the unpartitioned table)."""
     p = suite.partition_by
     if p is None:
         return [None]
-    if partitions is None:
-        counts = con.execute(
-            f"SELECT {ident(p)}, count(*) FROM {suite.table} GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-    else:
-        got = partition_counts(con, suite, partitions)
-        counts = [(v, got.get(v, 0)) for v in sorted(set(partitions))]
+    counts = con.execute(
+        f"SELECT {ident(p)}, count(*) FROM {suite.table} WHERE {scope} GROUP BY 1 ORDER BY 1",
+        params,
+    ).fetchall()
     grouped: list[list] = []
     rows = ROW_BUDGET + 1
     for value, n in counts:
@@ -67,18 +56,21 @@ def batches(con: duckdb.DuckDBPyConnection, suite: TableSuite,
 
 
 def validate_batch(con: duckdb.DuckDBPyConnection, suite: TableSuite, vd, select: str,
-                   values: list | None) -> list[Finding]:
-    """Pull one batch (the partitions `values`, or the whole table) and validate it."""
+                   values: list | None, scope: str = "true",
+                   params: dict | None = None) -> tuple[list[Finding], int]:
+    """Pull one batch (the rows in `scope` of the partitions `values`, or of the whole table)
+    and validate it: its findings and the number of rows GX was handed."""
     import pandas as pd
     import pyarrow as pa
     from great_expectations.core.run_identifier import RunIdentifier
 
     p = suite.partition_by
+    params = dict(params or {})
     if values is None:
-        sql, params = f"SELECT {select} FROM {suite.table}", {}
+        sql = f"SELECT {select} FROM {suite.table} WHERE {scope}"
     else:
-        sql = f"SELECT {select} FROM {suite.table} WHERE list_contains($v, {ident(p)})"
-        params = {"v": values}
+        sql = f"SELECT {select} FROM {suite.table} WHERE list_contains($v, {ident(p)}) AND {scope}"
+        params["v"] = values
     # Arrow keeps DECIMAL as decimal.Decimal and BIGINT with nulls as Int64 (not float)
     frame = (
         con.sql(sql, params=params)
@@ -101,7 +93,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, suite: TableSuite, vd, select
     for r in results.results:
         if not r.success:
             found += findings_of(suite, r, values, p)
-    return found
+    return found, len(frame)
 
 
 def findings_of(suite: TableSuite, r, values: list | None, p: str | None) -> list[Finding]:

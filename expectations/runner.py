@@ -18,7 +18,7 @@ from core.errors import ValidationFailed
 from core.sql import ident
 from expectations import gx_context, sql_checks
 from expectations.base import FAIL, WARN, TableSuite, columns_read
-from expectations.batches import batches, partition_counts, validate_batch
+from expectations.batches import batches, validate_batch
 from expectations.data_docs import write_sql_page
 from expectations.findings import Finding, Results, SqlOutcome
 from expectations.sql_checks import table_exists
@@ -28,7 +28,9 @@ __all__ = ["Run", "table_exists"]
 
 log = logging.getLogger(__name__)
 
-GX_ROW_CAP = 1_000_000  # rows of one table GX sees per call; older partitions are swept in SQL
+# GX validates ~10k rows/s: it is handed a bounded share of what is new, the SQL sweep the rest
+GX_ROW_CAP = 100_000  # rows of one table's new partitions (or business date) GX is handed
+GX_SAMPLE_ROWS = 10_000  # rows of a whole-table mart GX is handed (nothing marks a row as new)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Run:
     slug: str  # "sources" / "marts": names the SQL checks page
     results: Results = field(default_factory=Results)
     timings: dict[str, float] = field(default_factory=dict)
+    gx_rows: dict[str, int] = field(default_factory=dict)  # rows handed to GX, per table
     _site: gx_context.GxSite | None = None
     _suites: list[str] = field(default_factory=list)
 
@@ -63,8 +66,9 @@ class Run:
 
     # ---- one table ------------------------------------------------------------------------
     def check_table(self, suite: TableSuite, partitions: list | None = None) -> None:
-        """Validate `suite.table`; `partitions` limits the GX part to those partition values
-        (None: the whole table). SQL checks always read the whole table."""
+        """Validate `suite.table`: GX on what is new (`partitions`, a daily mart's business date,
+        or for a whole-table mart a bounded sample), the same expectations as SQL on every other
+        row in scope; then the SQL checks, which always read the whole table."""
         started = time.perf_counter()
         if not sql_checks.structure(self.con, suite, self.results):
             return
@@ -81,33 +85,51 @@ class Run:
             for c in needed
         )
         vd = self._definition(suite, expectations)
-        if suite.gx_run_date_only:
-            partitions = [self.params["business_date"]]
-            sweep(self.con, suite, expectations, self.results, exclude=partitions[0])
-        elif partitions and suite.partition_by:
-            partitions = self._cap(suite, expectations, partitions)
-        for values in batches(self.con, suite, partitions):
-            self.results.findings += validate_batch(self.con, suite, vd, select, values)
+        gx, rest, params = self._scope(suite, partitions)
+        if rest is not None:
+            sweep(self.con, suite, expectations, self.results, rest, params)
+        for values in batches(self.con, suite, gx, params):
+            found, rows = validate_batch(self.con, suite, vd, select, values, gx, params)
+            self.results.findings += found
+            self.gx_rows[suite.table] = self.gx_rows.get(suite.table, 0) + rows
         for check in suite.sql_checks:
             sql_checks.run_check(self.con, suite, check, self.params, self.results)
         self.timings[suite.table] = time.perf_counter() - started
 
-    def _cap(self, suite: TableSuite, expectations: list, partitions: list) -> list:
-        """The partitions GX validates: the newest ones up to GX_ROW_CAP rows (at least one).
-        The older ones get the same expectations as SQL (the sweep), so a first load of months
-        of usage is checked row by row in seconds instead of GX's ~15k rows/s; a nightly load
-        (one partition per source) is all GX."""
-        got = partition_counts(self.con, suite, partitions)
-        keep, rows = [], 0
-        for value in sorted(partitions, reverse=True):
-            if keep and rows + got.get(value, 0) > GX_ROW_CAP:
-                break
-            keep.append(value)
-            rows += got.get(value, 0)
-        rest = sorted(set(partitions) - set(keep))
-        if rest:
-            sweep(self.con, suite, expectations, self.results, only=rest)
-        return sorted(keep)
+    def _scope(self, suite: TableSuite, partitions: list | None) -> tuple[str, str | None, dict]:
+        """(GX's rows, the rows swept in SQL or None, their parameters), as predicates.
+
+        What is new: the given partitions (a source's new files), a daily mart's business date,
+        else the whole table. Of that, GX is handed at most GX_ROW_CAP rows (GX_SAMPLE_ROWS of
+        a whole-table mart, where nothing marks a row as new): beyond it a deterministic sample
+        by a hash of the row, and the rows outside the sample are swept in SQL, as are a daily
+        mart's earlier dates. Rows outside the given partitions are not this run's."""
+        p = ident(suite.partition_by) if suite.partition_by else None
+        params: dict = {}
+        rest = None
+        cap = GX_ROW_CAP
+        if suite.gx_run_date_only:
+            new = f"{p} = $gx_date"
+            rest = f"{p} IS DISTINCT FROM $gx_date"
+            params["gx_date"] = self.params["business_date"]
+        elif partitions is not None and p:
+            new = f"list_contains($gx_parts, {p})"
+            params["gx_parts"] = list(partitions)
+        else:
+            new, cap = "true", GX_SAMPLE_ROWS
+        n = self.con.execute(f"SELECT count(*) FROM {suite.table} WHERE {new}", params).fetchall()[0][0]
+        if n <= cap:
+            return new, rest, params
+        columns = [r[0] for r in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
+            " AND schema_name = $s AND table_name = $t ORDER BY column_index",
+            {"s": suite.schema, "t": suite.name}).fetchall()]
+        # about `cap` rows, the same ones for the same rows; the row's own values pick it
+        sample = f"hash({', '.join(ident(c) for c in columns)}) % $gx_n < $gx_cap"
+        params.update(gx_n=n, gx_cap=cap)
+        outside = f"({new}) AND NOT coalesce({sample}, false)"
+        rest = outside if rest is None else f"({rest}) OR ({outside})"
+        return f"({new}) AND coalesce({sample}, false)", rest, params
 
     # ---- the end of a call ----------------------------------------------------------------
     def finish(self) -> list[str]:

@@ -1,10 +1,10 @@
-"""The same expectations as SQL, for a table too large to hand to GX whole.
+"""The same expectations as SQL, for the rows of a table GX is not handed.
 
 `offending(cfg, derived)` turns a GX expectation configuration into a DuckDB predicate that is
 true on the rows GX would count as unexpected (nulls are skipped as GX skips them). `sweep` uses
-it on the partitions GX does not see (a mart's earlier business dates, a first load's older
-partitions), so the suite is written once and holds everywhere. An expectation type without a
-translation raises.
+it on the rows outside the run's GX scope (a daily mart's earlier business dates, a whole-table
+mart beyond its GX sample, what is new beyond GX's row cap), so the suite is written once and
+holds on every row. An expectation type without a translation raises.
 """
 
 from __future__ import annotations
@@ -80,12 +80,11 @@ def offending(cfg, derived: dict[str, str]) -> str:
 
 
 def sweep(con: duckdb.DuckDBPyConnection, suite: TableSuite, expectations: list, results: Results,
-          exclude: object = None, only: list | None = None) -> None:
-    """Every expectation as SQL over the partitions GX does not see: all but `exclude`,
-    or just those in `only`."""
-    p = ident(suite.partition_by)
-    scope = f"list_contains($x, {p})" if only is not None else f"{p} IS DISTINCT FROM $x"
-    exclude = only if only is not None else exclude
+          scope: str, params: dict) -> None:
+    """Every expectation as SQL over the rows in `scope` (a predicate binding `params`): the
+    rows of the table GX is not handed this run."""
+    p = suite.partition_by
+    part = ident(p) if p else "NULL"
     for e in expectations:
         cfg = e.configuration
         level = level_of(e)
@@ -94,19 +93,22 @@ def sweep(con: duckdb.DuckDBPyConnection, suite: TableSuite, expectations: list,
             f"{ident(c)} := ({suite.derived.get(c, ident(c))})" for c in columns_read([e])
         )
         rows = con.execute(
-            f"SELECT {p}, count(*), any_value(struct_pack({cols})::VARCHAR) FROM {suite.table}"
-            f" WHERE {scope} AND {offending(cfg, suite.derived)}"
+            f"SELECT {part}, count(*), any_value(struct_pack({cols})::VARCHAR) FROM {suite.table}"
+            f" WHERE ({scope}) AND {offending(cfg, suite.derived)}"
             " GROUP BY 1 ORDER BY 1",
-            {"x": exclude},
+            params,
         ).fetchall()
-        name = f"{what} on the other {label(suite.partition_by)}s (SQL sweep)"
+        name = f"{what} on the rows GX is not handed (SQL sweep)"
         if not rows:
             results.sql_outcome(suite.table, name, level, "passed")
             continue
-        results.sql_outcome(suite.table, name, level, "failed", f"{len(rows)} partitions")
+        results.sql_outcome(
+            suite.table, name, level, "failed",
+            f"{len(rows)} {label(p)}s" if p else f"{rows[0][1]} rows",
+        )
         if len(rows) > MAX_PARTITION_LINES:
             total = sum(r[1] for r in rows)
-            head = f"{where(suite, [rows[0][0], rows[-1][0]], suite.partition_by)} ({len(rows)} partitions)"
+            head = f"{where(suite, [rows[0][0], rows[-1][0]], p)} ({len(rows)} partitions)"
             results.findings.append(
                 Finding(level, head, f"{what} failed on {total} rows (e.g. {short(rows[0][2])})")
             )
@@ -115,7 +117,7 @@ def sweep(con: duckdb.DuckDBPyConnection, suite: TableSuite, expectations: list,
                 results.findings.append(
                     Finding(
                         level,
-                        where(suite, [value], suite.partition_by),
+                        where(suite, [value] if p else None, p),
                         f"{what} failed on {n} rows (e.g. {short(eg)})",
                     )
                 )
