@@ -10,9 +10,13 @@ from dataclasses import dataclass
 
 from expectations.base import TableSuite
 
-# GX's stores kept beside the site, so the index lists every run's results and every suite
+# GX's stores kept beside the site, so the index lists the kept runs' results and every suite
 RESULTS_DIR = "_results"
 SUITES_DIR = "_suites"
+PAGES_DIR = "validations"  # where the site renders each result (same relative path, .html)
+# validation results kept per table (about a month of nights); older ones and their pages are
+# deleted, so the store and the index GX rebuilds each night stay bounded
+RESULTS_KEPT = 31
 
 
 @dataclass
@@ -83,6 +87,29 @@ def validation_definition(site: GxSite, suite: TableSuite, expectations: list):
     return ctx.validation_definitions.add(
         gx.ValidationDefinition(name=suite.table, data=batch_def, suite=gx_suite)
     )
+
+
+def prune_results(docs_dir: pathlib.Path, keep: int | None = None) -> int:
+    """Delete all but the newest `keep` validation results of each table (and their rendered
+    pages); returns how many were deleted. A result is stored as
+    `_results/<schema>/<table>/<run name>/<run time>/<batch>.json`; run times sort as text."""
+    import shutil
+
+    keep = RESULTS_KEPT if keep is None else keep
+    root = docs_dir / RESULTS_DIR
+    runs: dict[pathlib.Path, list[pathlib.Path]] = {}
+    for f in root.glob("*/*/*/*/*.json"):
+        runs.setdefault(f.parent.parent.parent, []).append(f.parent)
+    deleted = 0
+    for run_dirs in runs.values():
+        for run_dir in sorted(set(run_dirs), key=lambda d: d.name, reverse=True)[keep:]:
+            rel = run_dir.relative_to(root)
+            for d in (run_dir, docs_dir / PAGES_DIR / rel):
+                shutil.rmtree(d, ignore_errors=True)
+                if d.parent.is_dir() and not any(d.parent.iterdir()):
+                    d.parent.rmdir()  # the run name's folder, once its last run is gone
+            deleted += 1
+    return deleted
 
 
 def build_data_docs(site: GxSite, suite_names: list[str]) -> None:

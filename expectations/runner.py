@@ -101,9 +101,10 @@ class Run:
 
         What is new: the given partitions (a source's new files), a daily mart's business date,
         else the whole table. Of that, GX is handed at most GX_ROW_CAP rows (GX_SAMPLE_ROWS of
-        a whole-table mart, where nothing marks a row as new): beyond it a deterministic sample
-        by a hash of the row, and the rows outside the sample are swept in SQL, as are a daily
-        mart's earlier dates. Rows outside the given partitions are not this run's."""
+        a whole-table mart, where nothing marks a row as new): beyond the cap, the rows of
+        smallest hash of their values (only identical rows tie). The rows outside that sample
+        are swept in SQL, as are a daily mart's earlier dates. Rows outside the given
+        partitions are not this run's (a source's older files were validated when loaded)."""
         p = ident(suite.partition_by) if suite.partition_by else None
         params: dict = {}
         rest = None
@@ -124,9 +125,12 @@ class Run:
             "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
             " AND schema_name = $s AND table_name = $t ORDER BY column_index",
             {"s": suite.schema, "t": suite.name}).fetchall()]
-        # about `cap` rows, the same ones for the same rows; the row's own values pick it
-        sample = f"hash({', '.join(ident(c) for c in columns)}) % $gx_n < $gx_cap"
-        params.update(gx_n=n, gx_cap=cap)
+        # the `cap` rows of smallest hash of their own values: the same rows for the same data
+        h = f"hash({', '.join(ident(c) for c in columns)})"
+        params["gx_h"] = self.con.execute(
+            f"SELECT max(h) FROM (SELECT {h} AS h FROM {suite.table} WHERE {new}"
+            f" ORDER BY h LIMIT {int(cap)})", params).fetchall()[0][0]
+        sample = f"{h} <= $gx_h"
         outside = f"({new}) AND NOT coalesce({sample}, false)"
         rest = outside if rest is None else f"({rest}) OR ({outside})"
         return f"({new}) AND coalesce({sample}, false)", rest, params
@@ -137,6 +141,7 @@ class Run:
         many more), else return the warn-level ones, one line each."""
         started = time.perf_counter()
         if self._site is not None:
+            gx_context.prune_results(self.docs_dir)
             gx_context.build_data_docs(self._site, self._suites)
         write_sql_page(self.docs_dir, self.slug, self.sql)
         self.timings["data docs"] = time.perf_counter() - started

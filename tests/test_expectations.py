@@ -481,3 +481,132 @@ def test_every_source_has_a_suite_module_derived_from_the_contract():
         suite = sources.suite(name)
         assert suite.table == f"staging.{name}"
         assert set(src.required) <= set(suite.columns)
+
+
+# ---- what GX is handed: what is new, bounded; the SQL sweep covers every other row (issue 10) --
+
+
+def funding_breaks(db, *rows: tuple) -> None:
+    """marts.funding_breaks rows (account_id, business_date, platform_cash, recomputed_cash)."""
+    make_mart(
+        db,
+        "funding_breaks",
+        {
+            "account_id": "VARCHAR",
+            "business_date": "DATE",
+            "platform_cash": "DECIMAL(18, 6)",
+            "recomputed_cash": "DECIMAL(18, 6)",
+        },
+        *rows,
+    )
+
+
+def test_bad_value_in_an_old_business_date_of_a_mart_is_caught_though_gx_sees_only_the_night(
+    db, tmp_path
+):
+    from expectations.marts import suite
+    from expectations.runner import Run
+
+    # tonight (D20) is clean; a row of an earlier night (D19) has lost its account_id
+    funding_breaks(
+        db,
+        ("a1", D20, "1", "0.5"),
+        ("a2", D20, "2", "1"),
+        ("a1", D19, "1", "0.5"),
+        (None, D19, "3", "2"),
+    )
+    run = Run(db.con, tmp_path, {**db.ctx.params()}, "test")
+
+    run.check_table(suite("funding_breaks"))
+
+    assert run.gx_rows == {"marts.funding_breaks": 2}  # tonight's two rows, not the history
+    assert [f.line().split(" (e.g.")[0] for f in run.findings if f.level == "fail"] == [
+        (
+            "marts.funding_breaks business_date=2026-11-19: "
+            "expect_column_values_to_not_be_null(account_id) failed on 1 rows"
+        )
+    ]
+    with pytest.raises(ValidationFailed, match=r"^marts.funding_breaks business_date=2026-11-19"):
+        validate_marts(db.con, db.ctx, tmp_path)
+
+
+def test_gx_is_handed_only_the_new_partitions_of_a_source(db, tmp_path):
+    from expectations.runner import Run
+    from expectations.sources import suite
+
+    db.add("usage", usage_row("r1"), usage_row("r2"), usage_row("r3"), usage_row("r4"))
+    for rid in ("r1", "r2", "r3"):  # three rows of an earlier night, one new
+        move_to(db, "usage", "request_id", rid, D19)
+    run = Run(db.con, tmp_path, {}, "test")
+
+    run.check_table(suite("usage"), [D20])
+
+    assert run.gx_rows == {"staging.usage": 1}
+    assert run.findings == []
+
+
+def test_gx_rows_of_a_big_new_partition_are_capped_and_the_rest_is_swept(
+    db, tmp_path, monkeypatch
+):
+    import expectations.runner
+    from expectations.runner import Run
+    from expectations.sources import suite
+
+    monkeypatch.setattr(expectations.runner, "GX_ROW_CAP", 5)
+    bad = {f"r{i:02}" for i in range(0, 20, 4)}  # 5 of the 20 new rows have negative tokens
+    db.add("usage", *[usage_row(f"r{i:02}", input_tokens=-1 if f"r{i:02}" in bad else 7)
+                      for i in range(20)])
+    run = Run(db.con, tmp_path, {}, "test")
+
+    run.check_table(suite("usage"), [D20])
+
+    assert run.gx_rows == {"staging.usage": 5}
+    # every bad row is counted once, by GX (its sample) or by the sweep (the other 15 rows)
+    counted = sum(
+        int(f.what.split(" failed on ")[1].split(" rows")[0])
+        for f in run.findings
+        if f.what.startswith("expect_column_values_to_be_between(input_tokens)")
+    )
+    assert counted == 5
+    assert {f.where for f in run.findings} == {"usage dt=2026-11-20"}
+
+
+def test_a_whole_table_mart_beyond_the_gx_sample_is_still_checked_on_every_row(
+    db, tmp_path, monkeypatch
+):
+    import expectations.runner
+    from expectations.marts import suite
+
+    monkeypatch.setattr(expectations.runner, "GX_SAMPLE_ROWS", 2)
+    cols = {"topup_id": "VARCHAR", "account_id": "VARCHAR", "amount": "DECIMAL(18, 2)",
+            "cash_consumed": "DECIMAL(18, 6)", "discount_used": "DECIMAL(18, 6)",
+            "refunded": "DECIMAL(18, 2)", "refundable_now": "DECIMAL(18, 2)"}
+    good = [(f"t{i}", "a1", "10.00", "1", "0", "0", "9.00") for i in range(9)]
+    make_mart(db, "topup_positions", cols, *good, ("t9", "a1", "10.00", "11", "0", "0", "0.00"))
+    run = expectations.runner.Run(db.con, tmp_path, {**db.ctx.params()}, "test")
+
+    run.check_table(suite("topup_positions"))
+
+    assert run.gx_rows == {"marts.topup_positions": 2}
+    # t9 drew 11 from a top-up of 10, whichever side of the sample it fell on
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^marts.topup_positions: expect_column_pair_values_a_to_be_greater_than_b"
+        r"\(amount, cash_consumed\) failed on 1 rows",
+    ):
+        run.finish()
+
+
+def test_data_docs_keep_the_newest_results_of_each_table(db, tmp_path, monkeypatch):
+    import expectations.gx_context
+
+    monkeypatch.setattr(expectations.gx_context, "RESULTS_KEPT", 2)
+    db.add("usage", usage_row("r1"))
+    docs = tmp_path / "docs"
+    for _ in range(4):  # four nights
+        validate_sources(db.con, [("usage", D20)], docs)
+
+    kept = list((docs / "_results").glob("staging/usage/*/*/*.json"))
+    assert len(kept) == 2
+    pages = list((docs / "validations").glob("staging/usage/*/*/*.html"))
+    assert sorted(p.parent.name for p in pages) == sorted(k.parent.name for k in kept)
