@@ -7,7 +7,9 @@ One module per table: `expectations/sources/<source>.py` (derived from the input
 transforms/sources.py, plus that source's own checks) and `expectations/marts/<mart>.py`. Every
 check is marked fail (raises `core.errors.ValidationFailed` with one line naming the
 table, partition and expectation; the night stops) or warn (returned, the night goes on).
-Row-level checks run in GX on pandas batches pulled from DuckDB; checks over a whole table
+Row-level checks run in GX on pandas batches pulled from DuckDB of what is new (a source's new
+partitions, a daily mart's business date, a bounded sample of a whole-table mart), and as the
+same expectations in SQL over every other row (expectations/sweep.py); checks over a whole table
 (uniqueness across partitions, totals, column types) are SQL on DuckDB. Data Docs (GX's site
 plus `sql_checks_*.html`) are written to `docs_dir`. GX is imported only when a call runs.
 """
