@@ -4,6 +4,7 @@ request_id) failed on 3 rows (e.g. None)`), and the outcome of every SQL check f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from expectations.base import FAIL, WARN, TableSuite, condition_text, label
@@ -43,6 +44,30 @@ class Results:
     def fail_sql(self, suite: TableSuite, check: str, detail: str, level: str = FAIL) -> None:
         self.findings.append(Finding(level, where(suite), f"{check} failed: {detail}"))
         self.sql.append(SqlOutcome(suite.table, check, level, "failed", detail))
+
+
+_COUNTED = re.compile(r"^(?P<what>.*) failed on (?P<n>\d+) rows(?P<eg>.*)$")
+
+
+def merged(findings: list[Finding]) -> list[Finding]:
+    """One finding per level, place and expectation: GX (its sample of the new rows) and the
+    SQL sweep (the other rows) may both find the same problem in one partition; their counts
+    add up, the first example stays."""
+    out: list[Finding] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        m = _COUNTED.match(f.what)
+        key = (f.level, f.where, m["what"]) if m else None
+        if key is None or key not in seen:
+            if key is not None:
+                seen[key] = len(out)
+            out.append(f)
+            continue
+        first = out[seen[key]]
+        fm = _COUNTED.match(first.what)
+        total = int(fm["n"]) + int(m["n"])
+        out[seen[key]] = Finding(f.level, f.where, f"{fm['what']} failed on {total} rows{fm['eg']}")
+    return out
 
 
 def level_of(expectation_or_config) -> str:

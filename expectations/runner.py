@@ -20,7 +20,7 @@ from expectations import gx_context, sql_checks
 from expectations.base import FAIL, WARN, TableSuite, columns_read
 from expectations.batches import batches, validate_batch
 from expectations.data_docs import write_sql_page
-from expectations.findings import Finding, Results, SqlOutcome
+from expectations.findings import Finding, Results, SqlOutcome, merged
 from expectations.sql_checks import table_exists
 from expectations.sweep import sweep
 
@@ -150,8 +150,9 @@ class Run:
             self.slug,
             ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
         )
-        fails = [f.line() for f in self.findings if f.level == FAIL]
-        warns = [f.line() for f in self.findings if f.level == WARN]
+        found = merged(self.findings)
+        fails = [f.line() for f in found if f.level == FAIL]
+        warns = [f.line() for f in found if f.level == WARN]
         for w in warns:
             log.warning("expectation (warn): %s", w)
         if fails:

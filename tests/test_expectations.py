@@ -569,6 +569,12 @@ def test_gx_rows_of_a_big_new_partition_are_capped_and_the_rest_is_swept(
     )
     assert counted == 5
     assert {f.where for f in run.findings} == {"usage dt=2026-11-20"}
+    # said as one line with the total, not once per side
+    with pytest.raises(ValidationFailed) as err:
+        run.finish()
+    assert str(err.value).startswith(
+        "usage dt=2026-11-20: expect_column_values_to_be_between(input_tokens) failed on 5 rows"
+    )
 
 
 def test_a_whole_table_mart_beyond_the_gx_sample_is_still_checked_on_every_row(
