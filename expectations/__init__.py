@@ -22,7 +22,35 @@ from collections import defaultdict
 
 import duckdb
 
-__all__ = ["validate_marts", "validate_sources"]
+__all__ = ["preload", "validate_marts", "validate_sources"]
+
+_preloading: list = []
+
+
+def preload() -> None:
+    """Start importing Great Expectations in a background thread and return at once.
+
+    Importing GX takes ~10-20 s of one core (it pulls in scipy and pandas); a step that builds
+    tables first calls this so the import overlaps DuckDB's work (which runs outside the GIL)
+    instead of adding to the night. The first validation simply waits for it; calling it twice
+    starts one thread."""
+    import threading
+
+    if _preloading:
+        return
+
+    def _import() -> None:
+        import os
+
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        try:
+            import great_expectations.expectations  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - the validation's own import then says what failed
+            pass
+
+    thread = threading.Thread(target=_import, name="gx-preload", daemon=True)
+    _preloading.append(thread)
+    thread.start()
 
 
 def validate_sources(

@@ -10,7 +10,7 @@ import duckdb
 
 from core.config import Config
 from core.db import AuditContext, connect
-from expectations import validate_marts
+from expectations import preload, validate_marts
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import (
     WarehousePaths,
@@ -46,6 +46,7 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
         warnings: list[str] = []
         con = None
         try:
+            preload()  # GX's import overlaps the build instead of following it
             con = connect(paths.building, ctx, new=True)
             stage(con, state["entries"], paths.lake, carried=state["carried"])
             previous = None

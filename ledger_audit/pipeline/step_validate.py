@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.db import AuditContext, connect
-from expectations import validate_sources
+from expectations import preload, validate_sources
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import WarehousePaths
 from transforms.staging.stg_sources import stage
@@ -23,6 +23,7 @@ def validate(landing: str | Path, warehouse: str | Path, business_date: dt.date,
     partitions = sorted({(e.source, e.dt) for e in state["entries"] if e.file in new})
     warnings: list[str] = []
     if partitions:
+        preload()  # GX's import overlaps the staging of the new files
         ctx = AuditContext(business_date, config)
         con = connect(None, ctx)
         try:
