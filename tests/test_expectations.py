@@ -616,3 +616,31 @@ def test_data_docs_keep_the_newest_results_of_each_table(db, tmp_path, monkeypat
     assert len(kept) == 2
     pages = list((docs / "validations").glob("staging/usage/*/*/*.html"))
     assert sorted(p.parent.name for p in pages) == sorted(k.parent.name for k in kept)
+
+
+def test_violation_history_gx_sees_tonight_and_an_old_nights_bad_row_is_still_caught(db, tmp_path):
+    from expectations.marts import suite
+    from expectations.runner import Run
+
+    cols = {"night": "DATE", "rule_id": "VARCHAR", "subject_id": "VARCHAR",
+            "violation_id": "VARCHAR", "severity": "VARCHAR", "amount_at_stake": "DECIMAL(18, 2)"}
+    make_mart(
+        db,
+        "violation_history",
+        cols,
+        (D20, "R1", "t1", "v1", "violation", "1.00"),
+        (D19, "R1", "t1", "v1", "violation", "1.00"),
+        (D19, "R2", "t2", "v2", "severe", "2.00"),  # last night's row with a bad severity
+    )
+    make_mart(db, "violations", {"rule_id": "VARCHAR", "subject_id": "VARCHAR"}, ("R1", "t1"))
+    run = Run(db.con, tmp_path, {**db.ctx.params()}, "test")
+
+    run.check_table(suite("violation_history"))
+
+    assert run.gx_rows == {"marts.violation_history": 1}
+    assert [f.line().split(" (e.g.")[0] for f in run.findings if f.level == "fail"] == [
+        (
+            "marts.violation_history night=2026-11-19: "
+            "expect_column_values_to_be_in_set(severity) failed on 1 rows"
+        )
+    ]
