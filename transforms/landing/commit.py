@@ -16,7 +16,7 @@ from transforms.landing.diagnose import clean, csv_problem, gzip_error
 from transforms.landing.discover import LandingFile
 from transforms.landing.entry import LakeEntry, read_entry, write_atomic
 from transforms.landing.fingerprint import stem_of
-from transforms.landing.jsonl import JSONL_VIEW, _jsonl_exact, empty_table
+from transforms.landing.jsonl import JSONL_VIEW, ExactRead, empty_table, jsonl_native_select
 from transforms.landing.read import _columns, _raw_select, exact_path
 from transforms.landing.typed import typed_select
 from transforms.sources import SOURCES
@@ -39,20 +39,17 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     stat = stat or lf.path.stat()
     con.execute("SET TimeZone = $tz", {"tz": tz})  # naive timestamps are platform time
     p = exact_path(lf.path)  # this one file, never a pattern
-    exact = None  # a JSONL file's rows: one exact parse gives them and the file's columns
-    contract = [c.name for c in src.columns]
+    exact = None  # the rows of a file of no bytes
+    jsonl = lf.fmt in (".jsonl", ".jsonl.gz") and stat.st_size > 0  # columns known once read
+    present: list[str] = []
     try:
         if stat.st_size == 0:
-            exact, present = empty_table(contract), []  # no bytes, no rows: the same in every format
-        elif lf.fmt in (".jsonl", ".jsonl.gz"):
-            exact, present = _jsonl_exact(lf, contract)
-        else:
+            exact = empty_table([c.name for c in src.columns])  # no bytes, no rows: the same in every format
+        elif not jsonl:
             present = _columns(con, lf)
+            _require(lf, present, rows=1)
     except (duckdb.Error, UnicodeDecodeError, OSError, EOFError, zlib.error, ValueError) as exc:
         raise _unreadable(lf, exc) from None
-    missing = [n for n in src.required if n not in present]
-    if missing and not (exact is not None and exact.num_rows == 0):  # an empty file
-        raise BadFileError(f"{lf.source}: {lf.file} lacks required column(s) {', '.join(missing)}")
     present = [n for n in present if n not in ("_row", "_raw")]
 
     pid = os.getpid()
@@ -60,17 +57,20 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     tmp_ok = part / f".{stem}.{pid}.parquet"
     tmp_bad = part / f".{stem}.{pid}.quarantine.parquet"
     try:
-        try:
-            if exact is not None:
-                con.register(JSONL_VIEW, exact)
-            typed = typed_select(src, *_raw_select(lf, src, present, exact is not None))
-            con.execute(f"COPY ({typed}) TO {literal(str(tmp_all))} (FORMAT parquet)",
-                        {"p": p} if "$p" in typed else {})
-        except duckdb.Error as exc:
-            raise _unreadable(lf, exc) from None
-        finally:
-            if exact is not None:
-                con.unregister(JSONL_VIEW)
+        if jsonl:
+            _copy_jsonl(con, lf, p, tmp_all)
+        else:
+            try:
+                if exact is not None:
+                    con.register(JSONL_VIEW, exact)
+                typed = typed_select(src, *_raw_select(lf, src, present, exact is not None))
+                con.execute(f"COPY ({typed}) TO {literal(str(tmp_all))} (FORMAT parquet)",
+                            {"p": p} if "$p" in typed else {})
+            except duckdb.Error as exc:
+                raise _unreadable(lf, exc) from None
+            finally:
+                if exact is not None:
+                    con.unregister(JSONL_VIEW)
         contract = ", ".join(ident(c.name) for c in src.columns)
         n_read, n_bad = con.execute("SELECT count(*), count(_reason) FROM read_parquet($t)",
                                     {"t": str(tmp_all)}).fetchone()
@@ -101,6 +101,47 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     finally:
         for t in (tmp_all, tmp_ok, tmp_bad):
             t.unlink(missing_ok=True)
+
+
+def _require(lf: LandingFile, present: list[str], rows: int) -> None:
+    """A file with rows must give every required column (a file of no rows has no columns)."""
+    missing = [n for n in SOURCES[lf.source].required if n not in present]
+    if missing and rows:
+        raise BadFileError(f"{lf.source}: {lf.file} lacks required column(s) {', '.join(missing)}")
+
+
+def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str, tmp_all: Path) -> None:
+    """Type a JSONL file into `tmp_all`: natively in DuckDB when every contract value is a JSON
+    string or null (jsonl_native_select), else exactly in Python, streamed in batches."""
+    src = SOURCES[lf.source]
+    contract = [c.name for c in src.columns]
+    out = literal(str(tmp_all))
+    try:
+        con.execute(f"COPY ({typed_select(src, *jsonl_native_select(contract))}) TO {out}"
+                    " (FORMAT parquet)", {"p": p})
+        n, suspect, mask = con.execute(
+            "SELECT count(*), count(*) FILTER (_suspect), bit_or(_present) FROM read_parquet($t)",
+            {"t": str(tmp_all)}).fetchall()[0]
+        if not suspect:
+            _require(lf, [c for i, c in enumerate(contract) if (mask or 0) >> i & 1], n)
+            return
+    except duckdb.Error:
+        pass  # read again in Python, which keeps numbers as written and names a bad line
+    exact = ExactRead(lf, contract)
+    con.register(JSONL_VIEW, exact.reader())
+    try:
+        con.execute(f"COPY ({typed_select(src, *_raw_select(lf, src, [], True))}) TO {out}"
+                    " (FORMAT parquet)")
+    except Exception as exc:  # DuckDB wraps what the batch reader raised in its own error
+        if exact.error is not None:
+            raise exact.error from None
+        if isinstance(exc, (duckdb.Error, OSError)):
+            raise _unreadable(lf, exc) from None
+        raise
+    finally:
+        con.unregister(JSONL_VIEW)
+    n = con.execute("SELECT count(*) FROM read_parquet($t)", {"t": str(tmp_all)}).fetchall()[0][0]
+    _require(lf, sorted(exact.keys), n)
 
 
 def signature(st: os.stat_result) -> tuple[int, int, int, int]:

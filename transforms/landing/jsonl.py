@@ -8,6 +8,7 @@ import zlib
 from decimal import Decimal
 
 from core.errors import BadFileError
+from core.sql import ident
 from transforms.landing.diagnose import MAX_LINE_BYTES, gzip_error
 from transforms.landing.discover import LandingFile
 
@@ -50,21 +51,46 @@ def empty_table(contract: list[str]):
                      **{n: pa.array([], pa.string()) for n in contract}})
 
 
-def _jsonl_exact(lf: LandingFile, contract: list[str]):
-    """The file's rows as text columns, every JSON number as written, and the keys of its
-    objects (its columns). DuckDB's and polars' JSON readers parse numbers into doubles
-    (123456789012.123456 comes back ...12346), and money must never pass through a float.
-    Blank lines are skipped; a line that is not JSON fails the file."""
+class ExactRead:
+    """A JSONL file read exactly in Python, as a stream of Arrow batches of `_JSONL_CHUNK` rows
+    (never the whole file in memory): `reader()` for DuckDB to scan; after the scan, `keys` (the
+    keys of the file's objects, its columns) and `error` (the BadFileError that stopped it, which
+    DuckDB reports only as its own error)."""
+
+    def __init__(self, lf: LandingFile, contract: list[str]):
+        self.lf, self.contract = lf, contract
+        self.keys: set[str] = set()
+        self.error: BadFileError | None = None
+
+    def reader(self):
+        import pyarrow as pa
+
+        schema = pa.schema([("_row", pa.int64()), ("j", pa.string())]
+                           + [(n, pa.string()) for n in self.contract])
+        return pa.RecordBatchReader.from_batches(schema, self._batches(schema))
+
+    def _batches(self, schema):
+        try:
+            yield from _jsonl_batches(self.lf, self.contract, schema, self.keys)
+        except BadFileError as exc:
+            self.error = exc
+            raise
+
+
+def _jsonl_batches(lf: LandingFile, contract: list[str], schema, keys: set):
+    """The file's rows as text columns, every JSON number as written. DuckDB's and polars' JSON
+    readers parse numbers into doubles (123456789012.123456 comes back ...12346), and money
+    must never pass through a float. Blank lines are skipped; a line that is not JSON fails the
+    file."""
     import pyarrow as pa
 
-    schema = pa.schema([("_row", pa.int64()), ("j", pa.string())]
-                       + [(n, pa.string()) for n in contract])
-    batches, buf, n, keys = [], {k: [] for k in schema.names}, 0, set()
+    buf, n = {k: [] for k in schema.names}, 0
 
     def flush():
-        batches.append(pa.record_batch([buf[k] for k in schema.names], schema=schema))
+        batch = pa.record_batch([buf[k] for k in schema.names], schema=schema)
         for v in buf.values():
             v.clear()
+        return batch
 
     def bad(why: str) -> BadFileError:
         return BadFileError(f"{lf.source}: cannot read {lf.file}: {why}")
@@ -101,9 +127,40 @@ def _jsonl_exact(lf: LandingFile, contract: list[str]):
                 for name in contract:
                     buf[name].append(_jsonl_text(get(name)))
                 if n % _JSONL_CHUNK == 0:
-                    flush()
+                    yield flush()
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise bad(f"{gzip_error(exc)} after line {lineno}") from None
-    if buf["_row"] or not batches:
-        flush()
-    return pa.Table.from_batches(batches, schema=schema), sorted(keys)
+    if buf["_row"]:
+        yield flush()
+
+
+def _json_path(name: str) -> str:
+    return "'$.\"" + name.replace("'", "''").replace('"', '\\"') + "\"'"
+
+
+def jsonl_native_select(contract: list[str]) -> tuple[str, str, str]:
+    """The fast exact read of a JSONL file ($p), in DuckDB alone: SELECT _row, j, the contract
+    columns as text; the raw expression; and the passthrough columns `_suspect` (a row this
+    reader cannot vouch for) and `_present` (a bitmask of the contract keys the row gives).
+
+    Each line is read as one text field (a JSON line holds no raw control character, so \\x01 is
+    never a delimiter in a valid file; \\r anywhere fails the read, which is then done in Python).
+    A value is exact here only when it is a JSON string (or null): DuckDB's JSON functions turn
+    numbers into doubles. A row with a number, boolean, object or array for a contract column,
+    a key given twice, or a line that is not an object is `_suspect`: any suspect row, or any
+    error, sends the whole file to _jsonl_exact, which reads numbers as written and names the
+    line of a bad one. Logs that write money as strings, the common case, stay native."""
+    paths = "[" + ", ".join(_json_path(n) for n in contract) + "]"
+    lines = ("read_csv($p, columns={'j': 'VARCHAR'}, delim='\\x01', quote='', escape='',"
+             f" header=false, auto_detect=false, new_line='\\n', max_line_size={MAX_LINE_BYTES},"
+             " strict_mode=true, hive_partitioning=false)")
+    cols = ", ".join(f"_e[{i + 1}] AS {ident(n)}" for i, n in enumerate(contract))
+    present = " | ".join(f"CASE WHEN _t[{i + 1}] IS NOT NULL THEN {1 << i} ELSE 0 END::BIGINT"
+                         for i, n in enumerate(contract))
+    suspect = ("(json_type(j) <> 'OBJECT' OR len(_k) <> len(list_distinct(_k))"
+               " OR len(list_filter(_t, lambda x: x NOT IN ('VARCHAR', 'NULL'))) > 0)")
+    sql = (f"SELECT _row, j, {cols}, {suspect} AS _suspect, ({present}) AS _present FROM ("
+           f" SELECT row_number() OVER () AS _row, j, json_extract_string(j, {paths}) AS _e,"
+           f" json_type(j, {paths}) AS _t, json_keys(j) AS _k"
+           f" FROM {lines} WHERE j IS NOT NULL AND NOT regexp_full_match(j, '\\s*'))")
+    return sql, "j", "_suspect, _present"

@@ -78,8 +78,10 @@ def _check_reason(c: Column) -> str:
     return reason if reason.startswith(c.name) else f"{c.name} {reason}"
 
 
-def typed_select(src: Source, raw_sql: str, raw_expr: str) -> str:
-    """The one pass: typed contract columns, `_row`, `_reason` (first failing check, NULL for a good row) and `_raw` for bad rows only."""
+def typed_select(src: Source, raw_sql: str, raw_expr: str, extra: str = "") -> str:
+    """The one pass: typed contract columns, `_row`, `_reason` (first failing check, NULL for a good row) and `_raw` for bad rows only.
+
+    `extra`: columns of `raw_sql` passed through as they are (the native JSONL read's checks)."""
     def v(c: Column) -> str:
         return ident("v." + c.name)  # the text, empty string as NULL
 
@@ -106,5 +108,5 @@ def typed_select(src: Source, raw_sql: str, raw_expr: str) -> str:
              t AS (SELECT v.*, {typed} FROM v),
              c AS (SELECT t.*, {reason} AS _reason FROM t)
         SELECT {out}, _row, _reason,
-               CASE WHEN _reason IS NOT NULL THEN {raw_expr} END AS _raw
+               CASE WHEN _reason IS NOT NULL THEN {raw_expr} END AS _raw{", " + extra if extra else ""}
         FROM c"""
