@@ -168,6 +168,41 @@ def test_json_numbers_with_18_significant_digits_keep_every_digit(tmp_path):
     assert row == (Decimal("123456789012.123456"), Decimal("123456789012.123456"))
 
 
+def test_one_json_number_late_in_a_file_of_text_values_is_still_read_exactly(tmp_path):
+    # money written as JSON strings is read natively; one number anywhere must not pass through
+    # a double (the whole file is then read by the exact reader)
+    rows = [usage(f"r{i}") for i in range(1, 5)]
+    path = write(tmp_path / "landing", "usage", "2026-11-20", "u.jsonl.gz", rows)
+    last = json.dumps(usage("r5")).replace('"amount": "0.001200"', '"amount": 123456789012.123456')
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + last.encode() + b"\n"))
+    lf = LandingFile("usage", D, "usage/dt=2026-11-20/u.jsonl.gz", path)
+    entry = load_file(duckdb.connect(), lf, tmp_path / "lake", sha256_of(path), "Asia/Shanghai")
+    amounts = duckdb.connect().execute(
+        "SELECT request_id, amount FROM read_parquet($p, hive_partitioning=false) ORDER BY _row",
+        {"p": str(entry.parquet(tmp_path / "lake"))}).fetchall()
+    assert amounts == [(f"r{i}", Decimal("0.001200")) for i in range(1, 5)] + [
+        ("r5", Decimal("123456789012.123456"))]
+
+
+def test_jsonl_text_with_escapes_and_a_bad_row_keeps_values_and_the_original_line(tmp_path):
+    rows = [topup("t1", payer_ref_hash='q"\\é\u00e9/'), topup("t2", amount="12.345", extra="x"),
+            topup("t3")]
+    path = write(tmp_path / "landing", "topups", "2026-11-20", "a.jsonl", rows)
+    text = path.read_text().splitlines()
+    path.write_text(text[0] + "\n\n  \n" + text[1] + "\n" + text[2] + "\n")  # blank lines
+    lf = LandingFile("topups", D, "topups/dt=2026-11-20/a.jsonl", path)
+    entry = load_file(duckdb.connect(), lf, tmp_path / "lake", sha256_of(path), "Asia/Shanghai")
+    con = duckdb.connect()
+    good = con.execute("SELECT topup_id, payer_ref_hash, _row FROM read_parquet($p,"
+                       " hive_partitioning=false) ORDER BY _row",
+                       {"p": str(entry.parquet(tmp_path / "lake"))}).fetchall()
+    assert good == [("t1", 'q"\\éé/', 1), ("t3", "p1", 3)]
+    bad = con.execute("SELECT row_number, raw, reason FROM read_parquet($p)",
+                      {"p": str(entry.quarantine(tmp_path / "lake"))}).fetchall()
+    assert bad == [(2, json.dumps(topup("t2", amount="12.345", extra="x")),
+                    "bad decimal for amount: '12.345' (at most 2 decimals)")]
+
+
 def test_an_empty_jsonl_file_loads_no_rows_instead_of_failing(tmp_path):
     # a partition may arrive with an empty file (no records that day); it has no keys to check
     path = tmp_path / "landing" / "usage" / "dt=2026-11-20" / "u.jsonl"

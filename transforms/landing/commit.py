@@ -16,7 +16,13 @@ from transforms.landing.diagnose import clean, csv_problem, gzip_error
 from transforms.landing.discover import LandingFile
 from transforms.landing.entry import LakeEntry, read_entry, write_atomic
 from transforms.landing.fingerprint import stem_of
-from transforms.landing.jsonl import JSONL_VIEW, ExactRead, empty_table, jsonl_native_select
+from transforms.landing.jsonl import (
+    JSONL_VIEW,
+    ExactRead,
+    empty_table,
+    jsonl_native_select,
+    original_lines,
+)
 from transforms.landing.read import _columns, _raw_select, exact_path
 from transforms.landing.typed import typed_select
 from transforms.sources import SOURCES
@@ -57,8 +63,9 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     tmp_ok = part / f".{stem}.{pid}.parquet"
     tmp_bad = part / f".{stem}.{pid}.quarantine.parquet"
     try:
+        raws = None  # the original lines of a natively read JSONL file's bad rows
         if jsonl:
-            _copy_jsonl(con, lf, p, tmp_all)
+            raws = _copy_jsonl(con, lf, p, tmp_all)
         else:
             try:
                 if exact is not None:
@@ -79,11 +86,21 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
             f" FROM read_parquet($t) WHERE _reason IS NULL) TO {literal(str(tmp_ok))} (FORMAT parquet)",
             {"t": str(tmp_all), "dt": lf.dt, "file": lf.file})
         if n_bad:
-            con.execute(
-                f"COPY (SELECT $source AS source, $dt::DATE AS dt, $file AS file, _row AS row_number,"
-                f" _raw AS raw, _reason AS reason FROM read_parquet($t) WHERE _reason IS NOT NULL)"
-                f" TO {literal(str(tmp_bad))} (FORMAT parquet)",
-                {"t": str(tmp_all), "source": lf.source, "dt": lf.dt, "file": lf.file})
+            raw = "_raw"
+            if raws is not None:
+                con.register(RAW_VIEW, raws(con.execute(
+                    "SELECT _row FROM read_parquet($t) WHERE _reason IS NOT NULL",
+                    {"t": str(tmp_all)}).fetchall()))
+                raw = f"(SELECT r.raw FROM {RAW_VIEW} r WHERE r._row = t._row)"
+            try:
+                con.execute(
+                    f"COPY (SELECT $source AS source, $dt::DATE AS dt, $file AS file,"
+                    f" _row AS row_number, {raw} AS raw, _reason AS reason FROM read_parquet($t) t"
+                    f" WHERE _reason IS NOT NULL ORDER BY _row) TO {literal(str(tmp_bad))} (FORMAT parquet)",
+                    {"t": str(tmp_all), "source": lf.source, "dt": lf.dt, "file": lf.file})
+            finally:
+                if raws is not None:
+                    con.unregister(RAW_VIEW)
         st = lf.path.stat()
         if signature(st) != signature(stat):
             raise BadFileError(f"{lf.source}: {lf.file} changed while it was being loaded; run again"
@@ -110,9 +127,13 @@ def _require(lf: LandingFile, present: list[str], rows: int) -> None:
         raise BadFileError(f"{lf.source}: {lf.file} lacks required column(s) {', '.join(missing)}")
 
 
-def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str, tmp_all: Path) -> None:
+RAW_VIEW = "_jsonl_raw"
+
+
+def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str, tmp_all: Path):
     """Type a JSONL file into `tmp_all`: natively in DuckDB when every contract value is a JSON
-    string or null (jsonl_native_select), else exactly in Python, streamed in batches."""
+    string or null (jsonl_native_select), else exactly in Python, streamed in batches. Returns,
+    for a native read, how to fetch its bad rows' original lines (from their `_row`s)."""
     src = SOURCES[lf.source]
     contract = [c.name for c in src.columns]
     out = literal(str(tmp_all))
@@ -122,9 +143,11 @@ def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str, tmp_all
         n, suspect, mask = con.execute(
             "SELECT count(*), count(*) FILTER (_suspect), bit_or(_present) FROM read_parquet($t)",
             {"t": str(tmp_all)}).fetchall()[0]
-        if not suspect:
-            _require(lf, [c for i, c in enumerate(contract) if (mask or 0) >> i & 1], n)
-            return
+        # a required column with no value in any row: absent (the file fails) or null in every
+        # row (each row is quarantined); only the exact reader tells these apart
+        present = [c for i, c in enumerate(contract) if (mask or 0) >> i & 1]
+        if not suspect and (not n or all(r in present for r in src.required)):
+            return lambda rows: original_lines(lf, {r for (r,) in rows})
     except duckdb.Error:
         pass  # read again in Python, which keeps numbers as written and names a bad line
     exact = ExactRead(lf, contract)
@@ -142,6 +165,7 @@ def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str, tmp_all
         con.unregister(JSONL_VIEW)
     n = con.execute("SELECT count(*) FROM read_parquet($t)", {"t": str(tmp_all)}).fetchall()[0][0]
     _require(lf, sorted(exact.keys), n)
+    return None
 
 
 def signature(st: os.stat_result) -> tuple[int, int, int, int]:

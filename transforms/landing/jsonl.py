@@ -8,7 +8,7 @@ import zlib
 from decimal import Decimal
 
 from core.errors import BadFileError
-from core.sql import ident
+from core.sql import ident, literal
 from transforms.landing.diagnose import MAX_LINE_BYTES, gzip_error
 from transforms.landing.discover import LandingFile
 
@@ -134,33 +134,51 @@ def _jsonl_batches(lf: LandingFile, contract: list[str], schema, keys: set):
         yield flush()
 
 
-def _json_path(name: str) -> str:
-    return "'$.\"" + name.replace("'", "''").replace('"', '\\"') + "\"'"
-
-
 def jsonl_native_select(contract: list[str]) -> tuple[str, str, str]:
-    """The fast exact read of a JSONL file ($p), in DuckDB alone: SELECT _row, j, the contract
+    """The fast exact read of a JSONL file ($p) by DuckDB's own JSON reader: SELECT _row, j
+    (NULL: the original line of a bad row is fetched afterwards, original_lines), the contract
     columns as text; the raw expression; and the passthrough columns `_suspect` (a row this
-    reader cannot vouch for) and `_present` (a bitmask of the contract keys the row gives).
+    reader cannot vouch for) and `_present` (a bitmask of the contract columns with a value).
 
-    Each line is read as one text field (a JSON line holds no raw control character, so \\x01 is
-    never a delimiter in a valid file; \\r anywhere fails the read, which is then done in Python).
     A value is exact here only when it is a JSON string (or null): DuckDB's JSON functions turn
-    numbers into doubles. A row with a number, boolean, object or array for a contract column,
-    a key given twice, or a line that is not an object is `_suspect`: any suspect row, or any
-    error, sends the whole file to _jsonl_exact, which reads numbers as written and names the
+    numbers into doubles (123456789012.123456 comes back ...12346). So each contract column is
+    read as JSON, a string is unquoted, and a row with a number, boolean, object or array for a
+    contract column is `_suspect`. The reader itself fails a key given twice, a line that is not
+    an object, a byte order mark, a line longer than the limit, bad gzip: any suspect row, any
+    error, sends the whole file to _jsonl_batches, which reads numbers as written and names the
     line of a bad one. Logs that write money as strings, the common case, stay native."""
-    paths = "[" + ", ".join(_json_path(n) for n in contract) + "]"
-    lines = ("read_csv($p, columns={'j': 'VARCHAR'}, delim='\\x01', quote='', escape='',"
-             f" header=false, auto_detect=false, new_line='\\n', max_line_size={MAX_LINE_BYTES},"
-             " strict_mode=true, hive_partitioning=false)")
-    cols = ", ".join(f"_e[{i + 1}] AS {ident(n)}" for i, n in enumerate(contract))
-    present = " | ".join(f"CASE WHEN _t[{i + 1}] IS NOT NULL THEN {1 << i} ELSE 0 END::BIGINT"
+    cols = "{" + ", ".join(f"{literal(n)}: 'JSON'" for n in contract) + "}"
+    scan = (f"read_json($p, format='newline_delimited', columns={cols},"
+            f" maximum_object_size={MAX_LINE_BYTES - 1}, hive_partitioning=false)")
+    # a string without an escape is its JSON text without the quotes (cheaper than parsing it)
+    text = ", ".join(f"CASE WHEN contains({ident(n)}::VARCHAR, '\\') THEN {ident(n)}->>'$'"
+                     f" ELSE ({ident(n)}::VARCHAR)[2:-2] END AS {ident(n)}" for n in contract)
+    suspect = " OR ".join(f"NOT coalesce(starts_with({ident(n)}::VARCHAR, '\"'), true)"
+                          for n in contract)
+    present = " | ".join(f"CASE WHEN {ident(n)} IS NOT NULL THEN {1 << i} ELSE 0 END::BIGINT"
                          for i, n in enumerate(contract))
-    suspect = ("(json_type(j) <> 'OBJECT' OR len(_k) <> len(list_distinct(_k))"
-               " OR len(list_filter(_t, lambda x: x NOT IN ('VARCHAR', 'NULL'))) > 0)")
-    sql = (f"SELECT _row, j, {cols}, {suspect} AS _suspect, ({present}) AS _present FROM ("
-           f" SELECT row_number() OVER () AS _row, j, json_extract_string(j, {paths}) AS _e,"
-           f" json_type(j, {paths}) AS _t, json_keys(j) AS _k"
-           f" FROM {lines} WHERE j IS NOT NULL AND NOT regexp_full_match(j, '\\s*'))")
+    sql = (f"SELECT row_number() OVER () AS _row, NULL::VARCHAR AS j, {text},"
+           f" ({suspect}) AS _suspect, ({present}) AS _present FROM {scan}")
     return sql, "j", "_suspect, _present"
+
+
+def original_lines(lf: LandingFile, rows: set[int]):
+    """The original text of the given rows (numbered as _jsonl_batches numbers them: non-blank
+    lines), as an Arrow table (_row, raw): read once more, only for a file with bad rows."""
+    import pyarrow as pa
+
+    opener = gzip.open if lf.fmt.endswith(".gz") else open
+    got: dict[int, str] = {}
+    n = 0
+    with opener(lf.path, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8")
+            if not line.strip():
+                continue
+            n += 1
+            if n in rows:
+                got[n] = line.rstrip("\r\n")
+                if len(got) == len(rows):
+                    break
+    return pa.table({"_row": pa.array(list(got), pa.int64()),
+                     "raw": pa.array(list(got.values()), pa.string())})
