@@ -78,6 +78,10 @@ class DuckDB(_Section):
     # DuckDB's buffer memory per connection. It spills to disk beyond it, so the 10M-row night
     # stays within ~2.5 GiB peak instead of 8 GiB (measured; README "Performance").
     memory_limit: str = Field("2GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    # where that spill goes: a day larger than memory completes instead of dying. Empty: beside
+    # the warehouse (<warehouse>.tmp, DuckDB's own default for a database file), never the
+    # working directory an in-memory connection would otherwise use.
+    temp_directory: str = Field("", description="folder DuckDB spills to beyond memory_limit; empty: <warehouse>.tmp beside the warehouse")
 
 
 class Email(_Section):

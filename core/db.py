@@ -56,6 +56,8 @@ def prepare(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> duckdb.DuckDBP
     """Set UTC, the run's variables and the money macros on a connection."""
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET memory_limit = $m", {"m": ctx.config.duckdb.memory_limit})
+    if ctx.config.duckdb.temp_directory:  # else DuckDB's default, beside the database file
+        con.execute("SET temp_directory = $t", {"t": ctx.config.duckdb.temp_directory})
     con.execute("SET VARIABLE tz = $tz", {"tz": ctx.tz})
     con.execute("SET VARIABLE now = $now::TIMESTAMPTZ", {"now": ctx.now})
     con.execute("SET VARIABLE business_date = $d::DATE", {"d": ctx.business_date})

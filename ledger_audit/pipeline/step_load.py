@@ -46,6 +46,10 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
         new: list[str] = []  # not in the published warehouse yet
         read = 0  # typed into the lake by this call (the others were there from a crashed run)
         con = duckdb.connect(":memory:")
+        # bounded memory: a day larger than memory spills beside the warehouse instead of dying
+        con.execute("SET memory_limit = $m", {"m": config.duckdb.memory_limit})
+        con.execute("SET temp_directory = $t", {"t": config.duckdb.temp_directory
+                                                 or str(paths.warehouse) + ".tmp"})
         try:
             for i, lf in enumerate(files):
                 if progress:
