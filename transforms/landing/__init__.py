@@ -12,6 +12,11 @@ its own (its rows are then duplicates, counted per file). Every lake file is wri
 temporary name and renamed; the `.json` entry is written last and marks the load complete, so a
 run that crashed half-way just finds what it had finished.
 
+JSONL is read by DuckDB's own JSON reader with every contract column as JSON text, so a value
+written as a JSON string is exact at the reader's speed; a file with a JSON number (which that
+reader would turn into a double), a repeated key, a byte order mark or any read error is read
+again by an exact Python reader (numbers as written), streamed in batches (jsonl.py).
+
 Every value is read as text and typed in one DuckDB pass under the platform time zone (naive
 timestamps are platform time); the same pass names each bad row's first failing check
 (rules.md §6 "Bad rows and bad files"). Duplicates across files are resolved later, over all
