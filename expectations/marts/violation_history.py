@@ -16,8 +16,9 @@ from expectations.base import (
     key_unique,
     schema_fields,
 )
+from transforms.rules import SEVERITIES as RULE_SEVERITIES
 
-SEVERITIES = ["violation", "risk", "break"]
+SEVERITIES = list(RULE_SEVERITIES)  # GX takes a list
 
 
 def build() -> list:
