@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from core.config import ConfigError, load_config
@@ -45,6 +48,19 @@ def _crash(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """What goes wrong in a command reaches the person as one line and exit status 1."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+        raise
+    except (AuditError, ConfigError) as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
+        _crash(exc)
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="folder for the demo landing zone and warehouse")] = Path("demo"),
@@ -55,12 +71,8 @@ def demo(
     """Generate a demo landing zone, run the whole nightly job on it and say where everything is."""
     from ledger_audit.pipeline import run_demo
 
-    try:
+    with _one_line_errors():
         run_demo(out, accounts=accounts, days=days, seed=seed)
-    except (AuditError, ConfigError) as exc:
-        _fail(exc)
-    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
-        _crash(exc)
 
 
 @app.command()
@@ -96,13 +108,8 @@ def run(
     from ledger_audit.pipeline import rich_progress, run_night
 
     business_date = _date(date)
-    try:
-        with rich_progress(enabled=sys.stderr.isatty()) as progress:
-            summary = run_night(landing, warehouse, business_date, load_config(config), progress=progress)
-    except (AuditError, ConfigError) as exc:
-        _fail(exc)
-    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
-        _crash(exc)
+    with _one_line_errors(), rich_progress(enabled=sys.stderr.isatty()) as progress:
+        summary = run_night(landing, warehouse, business_date, load_config(config), progress=progress)
     typer.echo(summary)
 
 
@@ -120,7 +127,7 @@ def report(
     from reports.send import Server, send_packs
 
     business_date = _date(date)
-    try:
+    with _one_line_errors():
         settings = load_config(config)
         built = build_packs(warehouse, business_date, out, settings)
         typer.echo(built.describe())
@@ -130,10 +137,6 @@ def report(
                               retry_seconds=settings.email.retry_seconds)
             for pack, what in done.items():
                 typer.echo(f"  {pack}: {what}")
-    except (AuditError, ConfigError) as exc:
-        _fail(exc)
-    except Exception as exc:  # noqa: BLE001 - one line for the operator, not a traceback
-        _crash(exc)
 
 
 @app.command()
@@ -151,42 +154,39 @@ def sql(
     """Investigate the published warehouse, read-only: a prompt, one query, or a saved investigation."""
     from ledger_audit import investigate as inv
 
-    try:
-        if list_queries:
-            inv.list_queries()
-            return
-        if fmt not in inv.FORMATS:
-            raise inv.InvestigateError(f"--format {fmt!r}: choose {', '.join(inv.FORMATS)}")
-        if fmt == "parquet" and output is None:
-            raise inv.InvestigateError("--format parquet is binary: give --output FILE.parquet")
-        if param and not saved:
-            raise inv.InvestigateError("--param goes with --query NAME")
-        if saved and query:
-            raise inv.InvestigateError("give either SQL or --query NAME, not both")
-        if warehouse is None:
-            raise inv.InvestigateError("give --warehouse PATH (the published warehouse)")
-        with inv.Warehouse.open(warehouse, load_config(config)) as wh:
-            if tables:  # the date line stays out of a CSV, JSON or file
-                typer.echo(inv.describe_warehouse(wh), err=fmt != "table" or output is not None)
-                inv.write_result(inv.tables(wh), fmt, output)
-            elif saved:
-                inv.write_result(inv.run_saved(wh, saved, inv.parse_params(param or [])), fmt, output)
-            elif query:
-                statements = inv.execute(wh, query)
-                if output is not None and sum(s.has_rows for s in statements) > 1:
-                    raise inv.InvestigateError("--output takes the rows of one statement; run them one at a time")
-                for stmt in statements:
-                    inv.interruptible(wh, lambda s=stmt: inv.write_result(s, fmt, output))
-            else:
-                inv.prompt(wh).close()
-    except BrokenPipeError:  # `ledger-audit sql … | head`: the reader has what it wanted
-        import os
+    with _one_line_errors():
+        try:
+            if list_queries:
+                inv.list_queries()
+                return
+            if fmt not in inv.FORMATS:
+                raise inv.InvestigateError(f"--format {fmt!r}: choose {', '.join(inv.FORMATS)}")
+            if fmt == "parquet" and output is None:
+                raise inv.InvestigateError("--format parquet is binary: give --output FILE.parquet")
+            if param and not saved:
+                raise inv.InvestigateError("--param goes with --query NAME")
+            if saved and query:
+                raise inv.InvestigateError("give either SQL or --query NAME, not both")
+            if warehouse is None:
+                raise inv.InvestigateError("give --warehouse PATH (the published warehouse)")
+            with inv.Warehouse.open(warehouse, load_config(config)) as wh:
+                if tables:  # the date line stays out of a CSV, JSON or file
+                    typer.echo(inv.describe_warehouse(wh), err=fmt != "table" or output is not None)
+                    inv.write_result(inv.tables(wh), fmt, output)
+                elif saved:
+                    inv.write_result(inv.run_saved(wh, saved, inv.parse_params(param or [])), fmt, output)
+                elif query:
+                    statements = inv.execute(wh, query)
+                    if output is not None and sum(s.has_rows for s in statements) > 1:
+                        raise inv.InvestigateError("--output takes the rows of one statement; run them one at a time")
+                    for stmt in statements:
+                        inv.interruptible(wh, lambda s=stmt: inv.write_result(s, fmt, output))
+                else:
+                    inv.prompt(wh).close()
+        except BrokenPipeError:  # `ledger-audit sql … | head`: the reader has what it wanted
+            import os
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (AuditError, ConfigError) as exc:
-        _fail(exc)
-    except Exception as exc:  # noqa: BLE001 - one line for the analyst, not a traceback
-        _crash(exc)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main() -> None:  # pragma: no cover
