@@ -71,7 +71,9 @@ elif stage == "publish":
 elif stage == "reports":
     import subprocess
     r = subprocess.run([sys.executable, "-m", "ledger_audit.cli", "report", "--warehouse",
-                        a["warehouse"], "--date", a["date"]], capture_output=True, text=True)
+                        a["warehouse"], "--date", a["date"],
+                        "--out", str(Path(a["warehouse"]).parent / "packs")],
+                       capture_output=True, text=True)
     if r.returncode:
         sys.exit("ledger-audit report failed: " + (r.stderr.strip().splitlines() or ["?"])[-1])
 else:
