@@ -110,6 +110,8 @@ try:
     out["peak_rss_mib"] = int(hwm[0].split()[1]) / 1024
 except (OSError, IndexError):
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if stage == "reports":  # the packs are built by a `ledger-audit report` process of its own
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps(out))
 '''
 
