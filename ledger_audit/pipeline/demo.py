@@ -76,8 +76,9 @@ def run_demo(out: str | Path, accounts: int = 2000, days: int = 45, seed: int = 
     for pack in built.packs.values():
         out_console.print(f"{pack.name:>10}: {pack.eml} ({', '.join(f.name for f in pack.files[:-1])})",
                           soft_wrap=True, highlight=False)
-    out_console.print(f"try: ledger-audit sql --warehouse {warehouse} "
-                      "\"SELECT * FROM marts.load_audit\"", soft_wrap=True, highlight=False)
+    # the README's prefix: the demo is run as `./dev ledger-audit demo` from the repository
+    out_console.print(f"try: ./dev ledger-audit sql --warehouse {warehouse} --tables",
+                      soft_wrap=True, highlight=False)
     return {"loaded": loaded, "validated": checked, "audited": audited, "published": published,
             "paths": {k: str(v) for k, v in where.items()},
             "reports": {name: str(p.eml) for name, p in built.packs.items()}}
