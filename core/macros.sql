@@ -1,22 +1,20 @@
 -- Exact-money helpers, created on every connection (core/db.py).
 -- DuckDB's round() is half away from zero and DECIMAL / DECIMAL is DOUBLE: never use either
 -- on money. These round half-even (banker's rounding, rules.md §5) by integer arithmetic.
--- x * 100::DECIMAL(38, 0) widens to DECIMAL(38, scale of x) before multiplying, keeping every
+-- x * f::DECIMAL(38, 0) widens to DECIMAL(38, scale of x) before multiplying, keeping every
 -- decimal: DECIMAL(18, 2) * 100 would overflow from 10^16 / 100 up.
-CREATE OR REPLACE TEMP MACRO round_half_even_2(x) AS (
-    (floor(x * 100::DECIMAL(38, 0))
-     + CASE WHEN x * 100::DECIMAL(38, 0) - floor(x * 100::DECIMAL(38, 0)) > 0.5 THEN 1
-            WHEN x * 100::DECIMAL(38, 0) - floor(x * 100::DECIMAL(38, 0)) = 0.5
-                 AND floor(x * 100::DECIMAL(38, 0)) % 2 <> 0 THEN 1
-            ELSE 0 END)::DECIMAL(38, 0) * 0.01
-)::DECIMAL(38, 2);
-CREATE OR REPLACE TEMP MACRO round_half_even_6(x) AS (
-    (floor(x * 1000000::DECIMAL(38, 0))
-     + CASE WHEN x * 1000000::DECIMAL(38, 0) - floor(x * 1000000::DECIMAL(38, 0)) > 0.5 THEN 1
-            WHEN x * 1000000::DECIMAL(38, 0) - floor(x * 1000000::DECIMAL(38, 0)) = 0.5
-                 AND floor(x * 1000000::DECIMAL(38, 0)) % 2 <> 0 THEN 1
-            ELSE 0 END)::DECIMAL(38, 0) * 0.000001
-)::DECIMAL(38, 6);
+-- x in whole units of 1/f (f = 100: fen; 1,000,000: micro-yuan), rounded half-even.
+CREATE OR REPLACE TEMP MACRO round_half_even_units(x, f) AS (
+    floor(x * f::DECIMAL(38, 0))
+    + CASE WHEN x * f::DECIMAL(38, 0) - floor(x * f::DECIMAL(38, 0)) > 0.5 THEN 1
+           WHEN x * f::DECIMAL(38, 0) - floor(x * f::DECIMAL(38, 0)) = 0.5
+                AND floor(x * f::DECIMAL(38, 0)) % 2 <> 0 THEN 1
+           ELSE 0 END
+)::DECIMAL(38, 0);
+CREATE OR REPLACE TEMP MACRO round_half_even_2(x) AS
+    (round_half_even_units(x, 100) * 0.01)::DECIMAL(38, 2);
+CREATE OR REPLACE TEMP MACRO round_half_even_6(x) AS
+    (round_half_even_units(x, 1000000) * 0.000001)::DECIMAL(38, 6);
 -- money <-> integer micro-yuan (the balance engine computes in integers). HUGEINT and
 -- DECIMAL(38, 6) throughout: one payment may be 9,999,999,999,999,999.99 (the contract's
 -- DECIMAL(18, 2)), 10^22 micro-yuan, past BIGINT's 9.2e18, and sums of them more (issue 9).
