@@ -49,6 +49,12 @@ class TableSuite:
     # GX sees only the run's business date; the other partitions get the same expectations as
     # SQL (expectations/sweep.py). For marts with a row per account and day since registration.
     gx_run_date_only: bool = False
+    # A relation holding each row's figures once, which the SQL sweep reads instead of `table`
+    # when it exists: marts.account_balances is a view repeating every balance position over
+    # the calendar (138 M rows at 200,000 accounts for 2.6 M positions, 85 s of sweeping), and
+    # a row-level expectation holds on every date a position covers exactly when it holds on
+    # the position. Its rows carry the partition column as the first date they cover.
+    sweep_from: str | None = None
     grain: str = ""
 
     @property

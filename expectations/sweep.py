@@ -22,6 +22,7 @@ from expectations.findings import (
     short,
     where,
 )
+from expectations.sql_checks import table_exists
 
 
 def _cond(cond) -> str:
@@ -82,7 +83,10 @@ def offending(cfg, derived: dict[str, str]) -> str:
 def sweep(con: duckdb.DuckDBPyConnection, suite: TableSuite, expectations: list, results: Results,
           scope: str, params: dict) -> None:
     """Every expectation as SQL over the rows in `scope` (a predicate binding `params`): the
-    rows of the table GX is not handed this run."""
+    rows of the table GX is not handed this run (read from `suite.sweep_from` when it exists)."""
+    source = suite.table
+    if suite.sweep_from and table_exists(con, suite.sweep_from):
+        source = suite.sweep_from
     p = suite.partition_by
     part = ident(p) if p else "NULL"
     for e in expectations:
@@ -93,7 +97,7 @@ def sweep(con: duckdb.DuckDBPyConnection, suite: TableSuite, expectations: list,
             f"{ident(c)} := ({suite.derived.get(c, ident(c))})" for c in columns_read([e])
         )
         rows = con.execute(
-            f"SELECT {part}, count(*), any_value(struct_pack({cols})::VARCHAR) FROM {suite.table}"
+            f"SELECT {part}, count(*), any_value(struct_pack({cols})::VARCHAR) FROM {source}"
             f" WHERE ({scope}) AND {offending(cfg, suite.derived)}"
             " GROUP BY 1 ORDER BY 1",
             params,

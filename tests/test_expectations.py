@@ -644,3 +644,64 @@ def test_violation_history_gx_sees_tonight_and_an_old_nights_bad_row_is_still_ca
             "expect_column_values_to_be_in_set(severity) failed on 1 rows"
         )
     ]
+
+
+def positions(db, *rows: tuple[dict, dt.date, dt.date]) -> None:
+    """marts.account_balances as it is built: the view repeating intermediate.int_balance__positions
+    (each row valid from its date to next_date) over the calendar up to the run's date."""
+    from transforms.build import run_query
+
+    cols = {c.name: c.type for c in table("intermediate.int_balance__positions").columns}
+    db.con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+    db.con.execute(
+        "CREATE TABLE intermediate.int_balance__positions "
+        f"({', '.join(f'{c} {t}' for c, t in cols.items())})"
+    )
+    for row, start, end in rows:
+        values = {**{c: "0" for c in BALANCE_COLUMNS}, **row, "business_date": start, "next_date": end}
+        names = [c for c in cols if c in values]
+        db.con.execute(
+            f"INSERT INTO intermediate.int_balance__positions ({', '.join(names)})"
+            f" VALUES ({', '.join('?' for _ in names)})",
+            [values[c] for c in names],
+        )
+    db.con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    run_query(db.con, db.ctx, "intermediate.int_balance__calendar")
+    run_query(db.con, db.ctx, "marts.account_balances")
+
+
+def test_earlier_dates_are_swept_on_the_positions_they_repeat(db, tmp_path):
+    """A position valid on 11-17 and 11-18 whose cash does not add up fails those dates in the
+    SQL sweep (read from the positions, not the calendar's copies); the run's date, where the
+    account's next position holds, passes GX."""
+    from expectations.marts import suite
+    from expectations.runner import Run
+
+    D17, D18 = dt.date(2026, 11, 17), dt.date(2026, 11, 18)
+    db.add("usage", usage_row("r1"))
+    cash_off = {**A1, "unconsumed_cash": "9.8", "refundable_now": "9.8"}
+    positions(db, (cash_off, D17, D19), (A1, D19, D20 + dt.timedelta(days=1)))
+    run = Run(db.con, tmp_path, {**db.ctx.params()}, "test")
+
+    run.check_table(suite("account_balances"))
+
+    assert [(f.level, f.where, f.what.split(" (e.g.")[0]) for f in run.findings] == [
+        ("fail", "marts.account_balances business_date=2026-11-17",
+         "expect_column_values_to_be_between(cash__left_minus_unconsumed) failed on 1 rows"),
+    ]
+    assert db.con.execute(
+        "SELECT count(*) FROM marts.account_balances WHERE account_id = 'a1'").fetchone()[0] == 4
+
+
+def test_positions_covering_one_date_twice_fail_the_key(db, tmp_path):
+    D18 = dt.date(2026, 11, 18)
+    db.add("usage", usage_row("r1"))
+    positions(db, (A1, D18, D20), (A1, D19, D20 + dt.timedelta(days=1)))
+
+    with pytest.raises(
+        ValidationFailed,
+        match=r"^marts.account_balances: \(account_id, business_date\) unique across "
+        r"marts.account_balances: .* e.g. account_id, business_date=a1\|2026-11-19 x2: the position "
+        r"from 2026-11-18 runs to 2026-11-20",
+    ):
+        validate_marts(db.con, db.ctx, tmp_path)
