@@ -677,7 +677,7 @@ def test_earlier_dates_are_swept_on_the_positions_they_repeat(db, tmp_path):
     from expectations.marts import suite
     from expectations.runner import Run
 
-    D17, D18 = dt.date(2026, 11, 17), dt.date(2026, 11, 18)
+    D17 = dt.date(2026, 11, 17)
     db.add("usage", usage_row("r1"))
     cash_off = {**A1, "unconsumed_cash": "9.8", "refundable_now": "9.8"}
     positions(db, (cash_off, D17, D19), (A1, D19, D20 + dt.timedelta(days=1)))

@@ -19,6 +19,7 @@ import duckdb
 
 from core.db import AuditContext
 from core.sql import bind
+from transforms.changes import Changes, full
 from transforms.intermediate import balance, identity
 from transforms.marts.violation_history import build as violation_history
 from transforms.marts.violations.build import build_violations
@@ -65,7 +66,8 @@ def run_query(con: duckdb.DuckDBPyConnection, ctx: AuditContext, name: str) -> N
         con.execute(sql)
 
 
-def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> None:
+def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
+                       changes: Changes | None = None) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
     build_asof(con, ctx)
     balance.build(con, ctx)  # int_balance__lots ... __state, __checkpoints (see balance.py)
@@ -75,7 +77,8 @@ def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> Non
     identity.build(con, ctx)  # int_identity__records, __links, __clusters
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None) -> None:
+def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None,
+                changes: Changes | None = None) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     with balance.unordered_inserts(con):
         run_query(con, ctx, "marts.account_balances")
@@ -83,13 +86,17 @@ def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str
         run_query(con, ctx, "marts.funding_breaks")
     run_query(con, ctx, "marts.identity_clusters")
     run_query(con, ctx, "marts.liability_caps")
-    build_violations(con, ctx, previous)
+    build_violations(con, ctx, previous, changes=changes or full("no published night given"))
     # the database the previous violations live in (`prev.marts.violations` -> `prev`)
     previous_db = previous.split(".")[0] if previous and previous.count(".") == 2 else None
     violation_history.build(con, ctx, previous_db)
     apply_comments(con)
 
 
-def build_all(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None) -> None:
-    build_intermediate(con, ctx)
-    build_marts(con, ctx, previous)
+def build_all(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None,
+              changes: Changes | None = None) -> None:
+    """`changes` (transforms.changes.since) says what may be carried from the published
+    warehouse; None recomputes everything."""
+    changes = changes or full("no published night given")
+    build_intermediate(con, ctx, changes)
+    build_marts(con, ctx, previous, changes)

@@ -19,12 +19,14 @@ from ledger_audit.publish import (
     record_built,
     remove_db,
 )
+from transforms.changes import fingerprint, since
 from transforms.staging.stg_sources import stage
 
 RUN_DDL = """
 CREATE OR REPLACE TABLE meta.run (
     business_date DATE NOT NULL, landing VARCHAR NOT NULL, lake VARCHAR NOT NULL,
-    files BIGINT NOT NULL, built_at TIMESTAMPTZ NOT NULL
+    files BIGINT NOT NULL, built_at TIMESTAMPTZ NOT NULL,
+    fingerprint VARCHAR NOT NULL  -- settings and code (transforms.changes): what a next night may carry
 )"""
 
 
@@ -55,12 +57,13 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                 if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
                                " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
                     previous = "prev.marts.violations"
-            build_all(con, ctx, previous)
+            changes = since(con, ctx, paths.lake, "prev" if paths.warehouse.exists() else None)
+            build_all(con, ctx, previous, changes)
             warnings += list(validate_marts(con, ctx, paths.docs) or [])
             con.execute(RUN_DDL)
-            con.execute("INSERT INTO meta.run VALUES ($d, $landing, $lake, $n, now())",
+            con.execute("INSERT INTO meta.run VALUES ($d, $landing, $lake, $n, now(), $f)",
                         {"d": business_date, "landing": state["landing"], "lake": str(paths.lake),
-                         "n": len(state["entries"])})
+                         "n": len(state["entries"]), "f": fingerprint(ctx)})
             summary = summarise(con)
             if previous:
                 con.execute("DETACH prev")

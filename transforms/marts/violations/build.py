@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from core.db import AuditContext
+from transforms.changes import Changes
 from transforms.rules import discover, run_rule
 from transforms.schema import ddl, table
 
@@ -20,7 +21,7 @@ DDL = ddl(table("marts.violations"))
 
 
 def build_violations(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
-                     previous: str | None = None, rules=None) -> None:
+                     previous: str | None = None, rules=None, changes: Changes | None = None) -> None:
     """Run every rule and write marts.violations. `previous` names a readable table holding the
     last published violations (e.g. `prev.marts.violations`), or None on a first run."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")

@@ -1,0 +1,141 @@
+"""What changed since the published night, so a night can recompute from the first day whose
+inputs changed and carry what lies before it (issue 10: "a late file or partition for an
+earlier day k recomputes from day k").
+
+`since(con, ctx, lake, "prev")` compares tonight's lake manifest (`meta.lake_files`, written by
+staging) with the published warehouse attached as `prev`. Nothing is carried (`full` is true,
+with the reason) on the first night, on a re-run of the published date or an earlier one, when
+a file published before is no longer in tonight's manifest, when the settings or the audit's
+code differ from the published night's (`fingerprint`), or when a new file changes which copy of
+an earlier record staging keeps (its duplicates and conflicts are judged over every file).
+
+Otherwise `from_date(inputs)` is the first business date a consumer must recompute: the day
+after the published night (records stamped at or after its "now" are new tonight even in old
+files), or the earliest business date of a time column named in `inputs` over the rows of
+tonight's new files, if earlier (a late file). A consumer names the columns at which its
+records take effect (usage `started_at`, prices `effective_from`, ...), not attribute dates
+such as `registered_at` or `birth_date`, and carries only results of dates before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from core.db import AuditContext
+from core.sql import ident, literal
+from transforms.landing.read import exact_path
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+# the code whose results a night carries: a change to any of it recomputes everything once
+CODE = ("core", "transforms")
+
+
+def fingerprint(ctx: AuditContext) -> str:
+    """A hash of the settings and of the audit's code (core/, transforms/: SQL and Python)."""
+    h = hashlib.sha256(ctx.config.model_dump_json().encode())
+    for top in CODE:
+        for p in sorted((ROOT / top).rglob("*")):
+            if p.suffix in (".sql", ".py", ".json", ".yaml") and p.is_file():
+                h.update(str(p.relative_to(ROOT)).encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What tonight may carry from the published warehouse (attached as `previous`)."""
+
+    previous: str | None  # the catalog of the published warehouse, None: nothing to carry
+    published_date: dt.date | None
+    reason: str  # why everything is recomputed, or "" when something may be carried
+    new_files: dict[str, list[str]] = field(default_factory=dict)  # source -> lake parquet paths
+    con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def full(self) -> bool:
+        return bool(self.reason)
+
+    def from_date(self, inputs: dict[str, tuple[str, ...]]) -> dt.date | None:
+        """The first business date to recompute for a consumer reading `inputs` (source ->
+        the time columns at which its records take effect); None: recompute everything."""
+        if self.full:
+            return None
+        first = self.published_date + dt.timedelta(days=1)
+        for source, columns in inputs.items():
+            paths = self.new_files.get(source)
+            if not paths:
+                continue
+            times = ", ".join(f"biz_date({ident(c)})" for c in columns)
+            scan = "read_parquet([" + ", ".join(literal(p) for p in paths) + "], union_by_name=true)"
+            row = self.con.execute(f"SELECT min(least({times})) FROM {scan}").fetchone()
+            if row[0] is not None and row[0] < first:
+                first = row[0]
+        return first
+
+
+def full(reason: str) -> Changes:
+    return Changes(None, None, reason)
+
+
+def since(con: duckdb.DuckDBPyConnection, ctx: AuditContext, lake: Path,
+          previous: str | None) -> Changes:
+    """Tonight's changes against the published warehouse attached as catalog `previous`."""
+    changes = _since(con, ctx, Path(lake), previous)
+    if changes.full:
+        log.info("recomputing every day: %s", changes.reason)
+    else:
+        log.info("carrying the published night %s; new files: %s", changes.published_date,
+                 ", ".join(f"{s} {len(p)}" for s, p in sorted(changes.new_files.items())) or "none")
+    return changes
+
+
+def _has(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str,
+         column: str | None = None) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = $c AND schema_name = $s"
+        " AND table_name = $t AND ($col IS NULL OR column_name = $col)",
+        {"c": catalog, "s": schema, "t": table, "col": column}).fetchone()[0])
+
+
+def _since(con: duckdb.DuckDBPyConnection, ctx: AuditContext, lake: Path,
+           previous: str | None) -> Changes:
+    if previous is None:
+        return full("no published night")
+    if not _has(con, previous, "meta", "run", "fingerprint"):
+        return full("the published night records no fingerprint of its settings and code")
+    published, printed = con.execute(
+        f"SELECT business_date, fingerprint FROM {previous}.meta.run").fetchone()
+    if published >= ctx.business_date:
+        return full(f"a re-run: the published night is {published}")
+    if printed != fingerprint(ctx):
+        return full("the settings or the audit's code changed since the published night")
+    gone = con.execute(f"""
+        SELECT count(*) FROM {previous}.meta.lake_files p
+        ANTI JOIN meta.lake_files t USING (source, dt, file, sha256)""").fetchone()[0]
+    if gone:
+        return full(f"{gone} files of the published night are not in tonight's manifest")
+    old_excluded = f"""
+        SELECT source, file, row_number, kind FROM meta.excluded_rows
+        SEMI JOIN {previous}.meta.lake_files USING (source, file)"""
+    moved = con.execute(f"""
+        SELECT count(*) FROM (({old_excluded}) EXCEPT
+                              (SELECT source, file, row_number, kind FROM {previous}.meta.excluded_rows))
+        """).fetchone()[0]
+    if moved:
+        return full("a new file changes which copy of an earlier record is kept")
+    new_files: dict[str, list[str]] = {}
+    for source, dt_, stem in con.execute(f"""
+            SELECT source, strftime(dt, '%Y-%m-%d'), stem FROM meta.lake_files t
+            ANTI JOIN {previous}.meta.lake_files USING (source, dt, file)
+            WHERE t.rows_valid > 0 ORDER BY ALL""").fetchall():
+        path = lake / source / f"dt={dt_}" / f"{stem}.parquet"
+        new_files.setdefault(source, []).append(exact_path(path.resolve()))
+    return Changes(previous, published, "", new_files, con)
