@@ -62,6 +62,8 @@ def prepare(con: duckdb.DuckDBPyConnection, ctx: AuditContext) -> duckdb.DuckDBP
     con.execute("SET VARIABLE now = $now::TIMESTAMPTZ", {"now": ctx.now})
     con.execute("SET VARIABLE business_date = $d::DATE", {"d": ctx.business_date})
     con.execute("SET VARIABLE trial_days = $n::INTEGER", {"n": ctx.config.balance.trial_days})
+    # a rule computed by day reads its records from here on (transforms/rules: `days:`)
+    con.execute("SET VARIABLE recompute_from = '-infinity'::TIMESTAMPTZ")
     con.execute(MACROS.read_text(encoding="utf-8"))
     return con
 

@@ -29,7 +29,7 @@ __all__ = ["Run", "table_exists"]
 log = logging.getLogger(__name__)
 
 # GX validates ~10k rows/s: it is handed a bounded share of what is new, the SQL sweep the rest
-GX_ROW_CAP = 100_000  # rows of one table's new partitions (or business date) GX is handed
+GX_ROW_CAP = 20_000  # rows of one table's new partitions (or business date) GX is handed
 GX_SAMPLE_ROWS = 10_000  # rows of a whole-table mart GX is handed (nothing marks a row as new)
 
 

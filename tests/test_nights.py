@@ -11,6 +11,8 @@ a run from scratch has seen no earlier night."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -66,12 +68,39 @@ def zone(tmp_path_factory) -> Path:
     return root
 
 
+class Said(logging.Handler):
+    """The log lines of the audit's transforms, kept to show which path each night took."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+    def __enter__(self):
+        self.logger = logging.getLogger("transforms")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.INFO)
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self.level)
+
+
+NIGHT_LOG: dict[dt.date, list[str]] = {}
+
+
 @pytest.fixture(scope="module")
 def one_by_one(zone) -> Path:
     wh = zone / "nightly" / "warehouse.duckdb"
     wh.parent.mkdir()
     for night in NIGHTS:
-        run_night(zone / "landing", wh, night, Config())
+        with Said() as said:
+            run_night(zone / "landing", wh, night, Config())
+        NIGHT_LOG[night] = said.lines
     return wh
 
 
@@ -89,6 +118,18 @@ def test_nights_run_one_by_one_publish_the_tables_of_a_run_from_scratch(one_by_o
             "intermediate.int_balance__state", "intermediate.int_identity__clusters"} <= set(want)
     assert len(want["marts.account_balances"]) > 300, "the zone is too small to prove anything"
     assert_same(got, want, "nights one by one")
+
+
+def test_each_later_night_recomputes_the_rules_by_day_from_its_own_date_only(one_by_one):
+    """The nights one by one (equal to a run from scratch, above) took the short path: a rule
+    by day kept the findings of dates before the night and recomputed that night's date."""
+    assert "recomputing every day: no published night" in NIGHT_LOG[NIGHTS[0]]
+    carried = 0
+    for night in NIGHTS[1:]:
+        said = [ln for ln in NIGHT_LOG[night] if ln.startswith("RATING_MISMATCH: ")]
+        assert len(said) == 1 and said[0].startswith(f"RATING_MISMATCH: recomputed from {night}, "), said
+        carried += int(re.search(r"(\d+) findings of earlier dates carried", said[0]).group(1))
+    assert carried > 0, "no finding was carried: the zone proves nothing about carrying"
 
 
 def test_a_finding_seen_on_an_earlier_night_keeps_that_night_as_first_detected(one_by_one):
@@ -133,7 +174,9 @@ def test_a_late_file_for_an_early_night_is_in_the_next_nights_tables_as_from_scr
     without = tables(wh)
     for dest, f in moved:
         dest.rename(f)
-    run_night(late / "landing", wh, END, Config())
+    with Said() as said:
+        run_night(late / "landing", wh, END, Config())
+    assert any(ln.startswith(f"RATING_MISMATCH: recomputed from {LATE_DAY}, ") for ln in said.lines), said.lines
     con = duckdb.connect(str(wh), read_only=True)
     late_files = con.execute("SELECT count(*) FROM marts.load_audit WHERE dt = $d", {"d": LATE_DAY}).fetchone()[0]
     con.close()

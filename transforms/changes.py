@@ -12,7 +12,8 @@ an earlier record staging keeps (its duplicates and conflicts are judged over ev
 Otherwise `from_date(inputs)` is the first business date a consumer must recompute: the day
 after the published night (records stamped at or after its "now" are new tonight even in old
 files), or the earliest business date of a time column named in `inputs` over the rows of
-tonight's new files, if earlier (a late file). A consumer names the columns at which its
+tonight's new files that staging keeps, if earlier (a late file; a re-delivered copy of an
+earlier record is dropped by staging and changes nothing). A consumer names the columns at which its
 records take effect (usage `started_at`, prices `effective_from`, ...), not attribute dates
 such as `registered_at` or `birth_date`, and carries only results of dates before it.
 """
@@ -75,7 +76,11 @@ class Changes:
                 continue
             times = ", ".join(f"biz_date({ident(c)})" for c in columns)
             scan = "read_parquet([" + ", ".join(literal(p) for p in paths) + "], union_by_name=true)"
-            row = self.con.execute(f"SELECT min(least({times})) FROM {scan}").fetchone()
+            # a later copy of a record staging drops (a duplicate or conflict) changes nothing
+            row = self.con.execute(
+                f"""SELECT min(least({times})) FROM {scan} f
+                    ANTI JOIN (SELECT file, row_number FROM meta.excluded_rows WHERE source = $s) x
+                      ON x.file = f._file AND x.row_number = f._row""", {"s": source}).fetchone()
             if row[0] is not None and row[0] < first:
                 first = row[0]
         return first

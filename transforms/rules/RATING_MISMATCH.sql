@@ -3,6 +3,7 @@
 -- clause: Zhipu Service Agreement §3.2 — billing must be accurate: what the platform charges for the usage it records must equal that usage at the price in force
 -- audience: finance
 -- settings: platform.timezone
+-- days: usage.started_at, prices.effective_from
 -- Flags each account, model and business date whose Σ charged amount differs from the Σ of the
 -- calls re-rated at the price in force at started_at: per call input_tokens × input_price_per_1k /
 -- 1000 + output_tokens × output_price_per_1k / 1000, the call's total rounded once half-even to 6
@@ -19,6 +20,7 @@ WITH rated AS (
     LEFT JOIN int_prices p
            ON p.model = u.model AND u.started_at >= p.effective_from
           AND (p.effective_to IS NULL OR u.started_at < p.effective_to)
+    WHERE u.started_at >= getvariable('recompute_from')  -- a business date's calls, all or none
 ),
 day AS (
     SELECT account_id, model, business_date, min(started_at) AS first_call, count(*) AS calls,

@@ -8,6 +8,7 @@ with a header the runner reads:
     -- clause: Zhipu Service Agreement §8.2 — a top-up may be refunded only once
     -- audience: finance
     -- settings: rules.dispute_days, balance.burn_down   (config keys that change it, or none)
+    -- days: usage.started_at, prices.effective_from      (optional: see "Rules by day" below)
     -- Flags ...                     (free text: what it flags, its thresholds)
     -- Reading: ...                  (one per reading chosen where the agreements leave room)
     -- Exists because ...            (why it matters)
@@ -27,6 +28,13 @@ It reads the as-of views `int_<source>` and the engine's tables, and may bind `$
 `$business_date`, `$tz`, `$trial_days` and every [rules]/[liability] setting by name
 (`$dispute_days`). A `.py` rule defines the same header as module constants (RULE_ID,
 SEVERITY, CLAUSE, AUDIENCE) and `find(con, ctx) -> str`, returning the SELECT to run.
+Rules by day. A rule whose findings each belong to one business date (that of `occurred_at`)
+and rest only on records of that date may say so with `days:`, naming the columns at which its
+records take effect. It then reads them from `getvariable('recompute_from')` on (the start of a
+business date; -infinity on a full night) and a night that carries the published warehouse
+(transforms/changes.py) recomputes it only from the first date its new files touch, keeping the
+published findings of earlier dates (marts/violations/build.py).
+
 Adding a rule means adding its file, its test (`tests/rules/test_<RULE_ID>.py`) and its planted
 case (`ledger_audit/generate/planted/<RULE_ID>.py`); nothing else changes.
 """
@@ -49,7 +57,7 @@ AUDIENCES = ("finance", "legal")
 OUTPUT_COLUMNS = (
     "account_id", "subject_type", "subject_id", "occurred_at", "amount_at_stake", "evidence",
 )
-_HEADER = re.compile(r"^--\s*(rule_id|severity|clause|audience|settings):\s*(.+?)\s*$")
+_HEADER = re.compile(r"^--\s*(rule_id|severity|clause|audience|settings|days):\s*(.+?)\s*$")
 PARAGRAPHS = ("Reading:", "Exists because", "Implementation:")
 
 
@@ -63,6 +71,7 @@ class Rule:
     path: Path
     settings: tuple[str, ...] = ()  # config keys ("rules.dispute_days") that change what it flags
     paragraphs: tuple[str, ...] = ()  # the free text: what it flags, readings, why, notes
+    days: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `days:` (source, its time columns)
 
     @property
     def readings(self) -> list[str]:
@@ -114,8 +123,12 @@ def _parse(path: Path) -> Rule:
         raise ValueError(f"rule file {path.name}: severity must be one of {SEVERITIES}")
     if meta["audience"] not in AUDIENCES:
         raise ValueError(f"rule file {path.name}: audience must be one of {AUDIENCES}")
+    days: dict[str, tuple[str, ...]] = {}
+    for item in filter(None, (i.strip() for i in meta.get("days", "").split(","))):
+        source, _, column = item.partition(".")
+        days[source] = days.get(source, ()) + (column,)
     return Rule(meta["rule_id"], meta["severity"], meta["clause"], meta["audience"], description, path,
-                settings, tuple(paragraphs))
+                settings, tuple(paragraphs), tuple(days.items()))
 
 
 def discover() -> list[Rule]:
