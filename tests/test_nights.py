@@ -141,9 +141,26 @@ def test_a_finding_seen_on_an_earlier_night_keeps_that_night_as_first_detected(o
     assert min(nightly.values()) == NIGHTS[0], "no finding was already there on the first night"
 
 
+def test_a_night_with_other_settings_recomputes_every_day(one_by_one, tmp_path):
+    """Findings carried from a night run under other settings could be stale: a changed
+    setting (or code) makes the next night recompute everything, and say why."""
+    nightly = tmp_path / "nightly"
+    shutil.copytree(one_by_one.parent, nightly)
+    other = Config.model_validate({"platform": {"timezone": Config().platform.timezone},
+                                   "rules": {"dispute_days": 31}})
+    with Said() as said:
+        run_night(one_by_one.parent.parent / "landing", nightly / one_by_one.name,
+                  END + dt.timedelta(days=1), other)
+    assert ("recomputing every day: the settings or the audit's code changed since the"
+            " published night") in said.lines
+    assert not any(ln.startswith("RATING_MISMATCH: recomputed from") for ln in said.lines)
+
+
 def test_rerunning_the_last_night_changes_nothing(one_by_one):
     before = tables(one_by_one, keep_when=True)
-    run_night(one_by_one.parent.parent / "landing", one_by_one, END, Config())
+    with Said() as said:
+        run_night(one_by_one.parent.parent / "landing", one_by_one, END, Config())
+    assert f"recomputing every day: a re-run: the published night is {END}" in said.lines
     after = tables(one_by_one, keep_when=True)  # first_detected_on and loaded_at too
     assert_same(after, before, "a re-run")
 
