@@ -130,8 +130,18 @@ def label(partition: str) -> str:
 def key_unique(
     table: str, key: tuple[str, ...], partition: str | None, level: str = FAIL
 ) -> SqlCheck:
-    """`key` is unique over the whole table; the message names the key and its partitions."""
+    """`key` is unique over the whole table; the message names the key and its partitions.
+
+    With a partition column, a run given new partitions (`$new_partitions`, a source's new
+    files) checks the keys that occur in them against the whole table: the other keys were
+    checked on the night their partitions arrived, and only a new row can repeat one. That
+    probes history's keys with tonight's instead of grouping every key of history (5 s over
+    10 M usage rows). Without new partitions (NULL) every key is checked."""
     cols = ", ".join(ident(k) for k in key)
+    scope = ""
+    if partition:
+        scope = (f" SEMI JOIN (SELECT DISTINCT {cols} FROM {table} WHERE $new_partitions IS NULL"
+                 f" OR list_contains($new_partitions, {ident(partition)})) USING ({cols})")
     shown = " || '|' || ".join(f"coalesce({ident(k)}::VARCHAR, 'NULL')" for k in key)
     detail = f"'{', '.join(key)}=' || {shown} || ' x' || count(*)"
     if partition:
@@ -142,7 +152,7 @@ def key_unique(
     return SqlCheck(
         name=f"({', '.join(key)}) unique across {table}",
         level=level,
-        sql=f"SELECT {detail} FROM {table} GROUP BY {cols} HAVING count(*) > 1 ORDER BY 1",
+        sql=f"SELECT {detail} FROM {table}{scope} GROUP BY {cols} HAVING count(*) > 1 ORDER BY 1",
     )
 
 

@@ -93,7 +93,8 @@ class Run:
             self.results.findings += found
             self.gx_rows[suite.table] = self.gx_rows.get(suite.table, 0) + rows
         for check in suite.sql_checks:
-            sql_checks.run_check(self.con, suite, check, self.params, self.results)
+            sql_checks.run_check(self.con, suite, check,
+                                 {**self.params, "new_partitions": partitions}, self.results)
         self.timings[suite.table] = time.perf_counter() - started
 
     def _scope(self, suite: TableSuite, partitions: list | None) -> tuple[str, str | None, dict]:
