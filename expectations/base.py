@@ -135,8 +135,8 @@ def key_unique(
     With a partition column, a run given new partitions (`$new_partitions`, a source's new
     files) checks the keys that occur in them against the whole table: the other keys were
     checked on the night their partitions arrived, and only a new row can repeat one. That
-    probes history's keys with tonight's instead of grouping every key of history (5 s over
-    10 M usage rows). Without new partitions (NULL) every key is checked."""
+    probes history's keys with tonight's instead of grouping every key of history. Without new
+    partitions (NULL) every key is checked."""
     cols = ", ".join(ident(k) for k in key)
     scope = ""
     if partition:
@@ -149,10 +149,15 @@ def key_unique(
             f" || ' in {label(partition)}=' || "
             f"string_agg(DISTINCT {ident(partition)}::VARCHAR, ', ' ORDER BY {ident(partition)}::VARCHAR)"
         )
+    # the repeated keys first; only their rows are described (describing every group, with its
+    # partitions, before the HAVING took 46 s over 10 M usage rows, the grouping alone 6 s)
+    repeated = f"SELECT {cols} FROM {table}{scope} GROUP BY {cols} HAVING count(*) > 1"
+    same = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM r.{ident(k)}" for k in key)
     return SqlCheck(
         name=f"({', '.join(key)}) unique across {table}",
         level=level,
-        sql=f"SELECT {detail} FROM {table}{scope} GROUP BY {cols} HAVING count(*) > 1 ORDER BY 1",
+        sql=f"SELECT {detail} FROM {table} t SEMI JOIN ({repeated}) r ON {same}"
+        f" GROUP BY {', '.join(f't.{ident(k)}' for k in key)} ORDER BY 1",
     )
 
 
