@@ -200,3 +200,42 @@ def test_a_late_file_for_an_early_night_is_in_the_next_nights_tables_as_from_scr
     assert late_files >= len(moved)
     assert without["marts.account_balances"] != tables(from_scratch)["marts.account_balances"]
     assert_same(tables(wh), tables(from_scratch), "a late file")
+
+
+def test_a_late_copy_that_displaces_a_kept_record_recomputes_every_day(zone, tmp_path):
+    """A late file sorting before an earlier one makes staging keep its copy of a record instead
+    of the one published (rules.md §6 "Duplicates"): findings carried from that night could rest
+    on the dropped copy, so the next night recomputes every day, equal to a run from scratch."""
+    landing = tmp_path / "landing"
+    shutil.copytree(zone / "landing", landing)
+    wh = tmp_path / "nightly" / "warehouse.duckdb"
+    wh.parent.mkdir()
+    run_night(landing, wh, END - dt.timedelta(days=1), Config())
+    con = duckdb.connect(str(wh), read_only=True)
+    cols = ["request_id", "account_id", "api_key_id", "model", "started_at", "input_tokens",
+            "output_tokens", "amount", "cash_amount", "trial_amount", "discount_amount",
+            "unpaid_amount", "moderation_label"]
+    row = con.execute(
+        f"SELECT {', '.join(cols)} FROM staging.usage WHERE _dt = $d AND amount > 0"
+        " ORDER BY request_id LIMIT 1", {"d": LATE_DAY}).fetchone()
+    con.close()
+    copy = dict(zip(cols, row))
+    copy["amount"] = copy["amount"] * 2  # a conflicting copy, in a partition a day earlier
+    copy["started_at"] = copy["started_at"].isoformat()
+    early = landing / "usage" / f"dt={LATE_DAY - dt.timedelta(days=1)}" / "late-copy.csv"
+    early.write_text(",".join(cols) + "\n" + ",".join("" if v is None else str(v) for v in copy.values())
+                     + "\n", encoding="utf-8")
+
+    with Said() as said:
+        run_night(landing, wh, END, Config())
+    scratch = tmp_path / "scratch" / "warehouse.duckdb"
+    scratch.parent.mkdir()
+    run_night(landing, scratch, END, Config())
+
+    assert "recomputing every day: a new file changes which copy of an earlier record is kept" in said.lines
+    con = duckdb.connect(str(wh), read_only=True)
+    kept = con.execute("SELECT _file, amount FROM staging.usage WHERE request_id = $r",
+                       {"r": copy["request_id"]}).fetchall()
+    con.close()
+    assert kept == [(str(early.relative_to(landing)), copy["amount"])]
+    assert_same(tables(wh), tables(scratch), "a late copy kept instead of a published one")
