@@ -106,7 +106,7 @@ def test_a_crash_before_the_replace_leaves_the_published_file_byte_identical(nig
     before = wh.read_bytes()
     write_topups(landing, "2026-11-20", "b.csv", [topup("t3")])
 
-    def crash(con, ctx, previous=None):
+    def crash(con, ctx, previous=None, changes=None):
         raise RuntimeError("injected crash in the build")
 
     monkeypatch.setattr("transforms.build.build_all", crash)

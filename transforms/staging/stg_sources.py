@@ -129,12 +129,22 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
 
 
 def _insert_entries(con: duckdb.DuckDBPyConnection, entries) -> None:
-    if entries:
-        con.executemany(
-            "INSERT INTO meta.lake_files VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ,"
-            " ?, ?)",
-            [[e.source, e.dt, e.file, e.sha256, e.stem, e.size, e.mtime_ns, e.rows_read,
-              e.rows_valid, e.rows_bad, e.loaded_at, e.ctime_ns, e.inode] for e in entries])
+    """Append lake entries to meta.lake_files in one statement (executemany took 4 s for the
+    ~340 files of 30 nights, and the manifest grows every night)."""
+    if not entries:
+        return
+    import pyarrow as pa
+
+    names = ("source", "dt", "file", "sha256", "stem", "size", "mtime_ns", "rows_read",
+             "rows_valid", "rows_bad", "loaded_at", "ctime_ns", "inode")
+    rows = pa.table({n: [getattr(e, n) for e in entries] for n in names})
+    con.register("_lake_entries", rows)
+    try:
+        con.execute("""INSERT INTO meta.lake_files
+            SELECT source, dt::DATE, file, sha256, stem, size, mtime_ns, rows_read, rows_valid,
+                   rows_bad, loaded_at::TIMESTAMPTZ, ctime_ns, inode FROM _lake_entries""")
+    finally:
+        con.unregister("_lake_entries")
 
 
 def published_entries(con: duckdb.DuckDBPyConnection, catalog: str = "prev") -> list[LakeEntry]:
