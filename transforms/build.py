@@ -70,9 +70,13 @@ def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
                        changes: Changes | None = None) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
     build_asof(con, ctx)
-    balance.build(con, ctx)  # int_balance__lots ... __state, __checkpoints (see balance.py)
+    # from the published night's saved state when that is exact, else from the first event
+    restart = balance.restart_point(con, ctx, changes)
+    balance.build(con, ctx, restart=restart)  # int_balance__lots ... __daily (see balance.py)
     with balance.unordered_inserts(con):
         run_query(con, ctx, "intermediate.int_balance__positions")
+        if restart is not None:
+            balance.carry_positions(con, ctx, restart)
         run_query(con, ctx, "intermediate.int_balance__calendar")
     identity.build(con, ctx)  # int_identity__records, __links, __clusters
 

@@ -39,10 +39,10 @@ class LotState:
 
 @dataclass
 class Replay:
-    # ord, lot, kind, type: numpy arrays; money (micro-yuan): lists of Python ints
-    moves: dict  # ord, lot, kind (3: uncovered), amount (micro), offset, type
-    probes: dict  # ord, account_cash_consumed, topup_cash_consumed, topup_discount_used
-    trial: dict  # ord, trial_start, before_trial_start
+    # step, lot, kind, type: numpy arrays; money (micro-yuan): lists of Python ints
+    moves: dict  # step (index in the walk), lot, kind (3: uncovered), amount (micro), offset, type
+    probes: dict  # step (index in the walk), account_cash_consumed, topup_cash_consumed, topup_discount_used
+    trial: dict  # step (index in the walk), trial_start, before_trial_start
     state: LotState
 
 
@@ -56,9 +56,9 @@ class _Walk:
         self.st = st
         self.order = [KIND_CODE[k] for k in burn_down]
         self.before_trial = self.order[:self.order.index(TRIAL)]
-        self.m_ord, self.m_lot, self.m_amt, self.m_off, self.m_typ = [], [], [], [], []
-        self.p_ord, self.p_acc, self.p_tc, self.p_td = [], [], [], []
-        self.t_ord, self.t_trial, self.t_before = [], [], []
+        self.m_step, self.m_lot, self.m_amt, self.m_off, self.m_typ = [], [], [], [], []
+        self.p_step, self.p_acc, self.p_tc, self.p_td = [], [], [], []
+        self.t_step, self.t_trial, self.t_before = [], [], []
         self.new_account()
 
     def new_account(self) -> None:
@@ -68,7 +68,7 @@ class _Walk:
         self.trial_expired = False
 
     def move(self, i: int, lt: int, amount: int, offset: int, typ: int) -> None:
-        self.m_ord.append(i)
+        self.m_step.append(i)
         self.m_lot.append(lt)
         self.m_amt.append(amount)
         self.m_off.append(offset)
@@ -80,7 +80,7 @@ class _Walk:
         need = self.amt[i]
         pos = 0  # where on the segment's running total the next draw starts
         if self.trial_expired:
-            self.t_ord.append(i)
+            self.t_step.append(i)
             self.t_trial.append(sum(remaining[x[1]] for x in self.live[TRIAL]))
             self.t_before.append(sum(remaining[x[1]] for k in self.before_trial for x in self.live[k]))
         for k in self.order:
@@ -160,7 +160,7 @@ class _Walk:
 
     def probe(self, i: int) -> None:
         tl = self.lot[i]
-        self.p_ord.append(i)
+        self.p_step.append(i)
         self.p_acc.append(self.cash_consumed)
         self.p_tc.append(self.st.consumed[tl] if tl >= 0 else 0)
         self.p_td.append(self.st.discount_used[tl] if tl >= 0 else 0)
@@ -179,15 +179,15 @@ class _Walk:
         i64 = np.int64
         # money stays Python ints (micro-yuan; sums may pass int64): balance.py transfers them
         return Replay(
-            moves={"ord": np.array(self.m_ord, i64), "lot": np.array(self.m_lot, i64),
+            moves={"step": np.array(self.m_step, i64), "lot": np.array(self.m_lot, i64),
                    "kind": np.array([self.kind[x] if x >= 0 else 3 for x in self.m_lot], np.int8),
                    "amount": self.m_amt, "offset": self.m_off,
                    "type": np.array(self.m_typ, np.int8)},
-            probes={"ord": np.array(self.p_ord, i64),
+            probes={"step": np.array(self.p_step, i64),
                     "account_cash_consumed": self.p_acc,
                     "topup_cash_consumed": self.p_tc,
                     "topup_discount_used": self.p_td},
-            trial={"ord": np.array(self.t_ord, i64), "trial_start": self.t_trial,
+            trial={"step": np.array(self.t_step, i64), "trial_start": self.t_trial,
                    "before_trial_start": self.t_before},
             state=self.st,
         )

@@ -1,12 +1,17 @@
 -- The balance model's events (rules.md §1), as of "now": the engine's scratch table _bal_events.
 -- Run by transforms/intermediate/balance.py, which sets getvariable('balance_since'): events
--- before it are already in the saved state (-infinity on a full replay).
+-- before it are already in the saved state (-infinity on a full replay), and fills
+-- _bal_eord_base: per account, how many of its events lie before balance_since (empty on a
+-- full replay).
 --
 -- _bal_events: every balance event and checkpoint probe at or after balance_since, in the order
 -- of rules.md §1/§6. phase at one instant: 0 credits, 1 expiries/forfeits, 2 refunds (by
 -- refund_id; the "just before" probe of a refund sorts right before it), 3 usage, 4 probes that
 -- include the usage at their instant. typ: 0 credit, 1 expiry, 2 refund, 4 probe.
 -- ekey = epoch_us * 8 + phase: a usage row at the same instant has key epoch_us * 8 + 3.
+-- eord numbers the events of one account in this order, from 1: an event never renumbers
+-- another account's, and events after a restart instant continue their account's numbers
+-- (all of an account's earlier events sort before them).
 CREATE OR REPLACE TEMP TABLE _bal_events AS
 WITH ev AS (
     SELECT l.account_id, l.credited_at AS event_at, 0 AS phase, l.lot_id AS sub, 0 AS sub2, 0 AS typ,
@@ -54,5 +59,7 @@ WITH ev AS (
     WHERE a.updated_at >= getvariable('balance_since')
 )
 SELECT ev.*, epoch_us(ev.event_at) * 8 + ev.phase AS ekey,
-       row_number() OVER (ORDER BY ev.account_id, ev.event_at, ev.phase, ev.sub, ev.sub2, ev.lot) AS eord
-FROM ev;
+       coalesce(b.n, 0) + row_number() OVER (PARTITION BY ev.account_id
+                                             ORDER BY ev.event_at, ev.phase, ev.sub, ev.sub2, ev.lot) AS eord
+FROM ev
+LEFT JOIN _bal_eord_base b USING (account_id);

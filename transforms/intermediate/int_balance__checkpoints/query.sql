@@ -19,8 +19,8 @@ WITH p AS (
            from_micro(pr.topup_cash_consumed) AS topup_cash_consumed,
            from_micro(pr.topup_discount_used) AS topup_discount_used
     FROM _bal_probes_arrow pr
-    JOIN _bal_steps s ON s.ord = pr.ord
-    JOIN _bal_events e ON e.eord = s.anchor
+    JOIN _bal_steps s ON s.step = pr.step
+    JOIN _bal_events e ON e.account_id = s.account_id AND e.eord = s.anchor
 ),
 tops AS (
     SELECT p.checkpoint_kind, p.checkpoint_id, sum(l.amount) AS account_topups

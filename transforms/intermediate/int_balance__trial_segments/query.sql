@@ -8,4 +8,4 @@ SELECT s.account_id, s.anchor,
        from_micro(t.trial_start) AS trial_start,
        from_micro(t.before_trial_start) AS before_trial_start
 FROM _bal_trial_arrow t
-JOIN _bal_steps s ON s.ord = t.ord;
+JOIN _bal_steps s ON s.step = t.step;

@@ -1,5 +1,7 @@
--- TEMP int_balance__daily, and its scratch table _bal_day_draws; then the engine's big scratch
--- tables are dropped.
+-- intermediate.int_balance__daily (read by rules and marts as the TEMP view int_balance__daily),
+-- and its scratch table _bal_day_draws; then the engine's big scratch tables are dropped.
+-- Only business dates from balance_since on are written here (every date on a full replay): a
+-- restart appends them to the published night's rows (transforms/intermediate/balance.py).
 -- The engine's results back in the warehouse (transforms/intermediate/balance.py registers the
 -- _bal_*_arrow relations, integer micro-yuan). Every money column leaves here as DECIMAL(38, 6).
 
@@ -8,14 +10,14 @@
 CREATE OR REPLACE TEMP TABLE _bal_day_draws AS
 SELECT d.account_id, d.business_date, m.kind,
        least(d.day_start + d.micro, m."offset"::HUGEINT + m.amount) - greatest(d.day_start, m."offset") AS micro
-FROM (SELECT m.*, s.account_id, s.anchor FROM _bal_moves_arrow m JOIN _bal_steps s ON s.ord = m.ord
+FROM (SELECT m.*, s.account_id, s.anchor FROM _bal_moves_arrow m JOIN _bal_steps s ON s.step = m.step
       WHERE s.typ = 3) m
 JOIN _bal_days d
   ON d.account_id = m.account_id AND d.anchor = m.anchor
  AND d.day_start < m."offset"::HUGEINT + m.amount AND m."offset" < d.day_start + d.micro;
 
 -- per account and business date, what moved that day (cumulated by int_balance__positions/query.sql)
-CREATE OR REPLACE TEMP TABLE int_balance__daily AS
+CREATE OR REPLACE TABLE intermediate.int_balance__daily AS
 WITH parts AS (
     SELECT account_id, business_date, amount AS usage_amount, platform_cash, platform_trial,
            platform_discount, platform_unpaid
@@ -32,18 +34,21 @@ WITH parts AS (
            CASE WHEN kind = 'trial' THEN amount END AS trial_expired,
            CASE WHEN kind = 'discount' THEN amount END AS discount_expired
     FROM intermediate.int_balance__movements
-    WHERE movement IN ('expire', 'void')
+    WHERE movement IN ('expire', 'void')  -- tonight's steps: carried rows are added after this file
     UNION ALL BY NAME
     SELECT account_id, biz_date(credited_at) AS business_date,
            CASE WHEN kind = 'cash' THEN amount END AS cash_credited,
            CASE WHEN kind = 'trial' THEN amount END AS trial_credited,
            CASE WHEN kind = 'discount' THEN amount END AS discount_credited
     FROM intermediate.int_balance__lots
+    WHERE credited_at >= getvariable('balance_since')
     UNION ALL BY NAME
     SELECT account_id, biz_date(effective_at) AS business_date, amount AS cash_refunded
     FROM _bal_refunds
+    WHERE effective_at >= getvariable('balance_since')
     UNION ALL BY NAME
-    SELECT account_id, business_date, amount AS invoiced FROM int_invoices WHERE counts
+    SELECT account_id, business_date, amount AS invoiced FROM int_invoices
+    WHERE counts AND issued_at >= getvariable('balance_since')
 )
 SELECT account_id, business_date,
        coalesce(sum(cash_credited), 0)::DECIMAL(38, 6) AS cash_credited,
@@ -64,6 +69,8 @@ SELECT account_id, business_date,
        coalesce(sum(platform_unpaid), 0)::DECIMAL(38, 6) AS platform_unpaid
 FROM parts
 GROUP BY account_id, business_date;
+
+CREATE OR REPLACE TEMP VIEW int_balance__daily AS SELECT * FROM intermediate.int_balance__daily;
 
 -- free the big scratch tables for the rest of the build
 DROP TABLE _bal_day_draws;
