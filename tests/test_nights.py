@@ -11,6 +11,7 @@ a run from scratch has seen no earlier night."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 import shutil
@@ -130,6 +131,17 @@ def test_each_later_night_recomputes_the_rules_by_day_from_its_own_date_only(one
         assert len(said) == 1 and said[0].startswith(f"RATING_MISMATCH: recomputed from {night}, "), said
         carried += int(re.search(r"(\d+) findings of earlier dates carried", said[0]).group(1))
     assert carried > 0, "no finding was carried: the zone proves nothing about carrying"
+
+
+def test_each_later_night_restarts_the_balance_from_the_published_night(one_by_one):
+    """The nights one by one (equal to a run from scratch, above) took the balance engine's
+    incremental path: each later night restarted the replay from the night before."""
+    def balance(night):
+        return [ln for ln in NIGHT_LOG[night] if ln.startswith("balance: ")]
+    assert balance(NIGHTS[0]) == ["balance: replaying all history: no published night"]
+    for before, night in itertools.pairwise(NIGHTS):
+        assert len(balance(night)) == 1 and balance(night)[0].startswith(
+            f"balance: restarting from the published night {before} "), balance(night)
 
 
 def test_a_finding_seen_on_an_earlier_night_keeps_that_night_as_first_detected(one_by_one):
