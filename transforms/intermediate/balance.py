@@ -187,8 +187,8 @@ def restart_point(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
         return None
     prev = changes.previous
     since = AuditContext(changes.published_date, ctx.config).now
-    log.info("balance: restarting from the published night %s (state at %s): %s new",
-             changes.published_date, since.isoformat(), "usage and events")
+    log.info("balance: restarting from the published night %s (its state at %s)",
+             changes.published_date, since.isoformat())
     return Restart(prev, since, changes.published_date + dt.timedelta(days=1))
 
 
