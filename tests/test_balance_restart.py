@@ -16,8 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import AuditDB
-from test_balance_engine import call, grant, topup
 
 from transforms.build import build_intermediate
 from transforms.changes import Changes
@@ -25,6 +23,22 @@ from transforms.intermediate import balance
 
 D = Decimal
 NIGHT1, NIGHT2 = "2026-11-19", "2026-11-20"
+
+
+def topup(tid, amount, paid_at, account="a1"):
+    return {"topup_id": tid, "account_id": account, "paid_at": paid_at, "amount": amount,
+            "method": "card", "payer_ref_hash": "p1", "status": "succeeded"}
+
+
+def grant(gid, kind, amount, granted_at, expires_at=None, topup_id=None, account="a1"):
+    return {"grant_id": gid, "account_id": account, "kind": kind, "amount": amount,
+            "granted_at": granted_at, "expires_at": expires_at, "topup_id": topup_id}
+
+
+def call(rid, started_at, amount, account="a1"):
+    return {"request_id": rid, "account_id": account, "api_key_id": "k1", "model": "glm-4",
+            "started_at": started_at, "input_tokens": 0, "output_tokens": 0, "amount": amount,
+            "cash_amount": "0", "trial_amount": "0", "discount_amount": "0"}
 
 
 def version(account, at):
@@ -37,7 +51,7 @@ def invoice(iid, account, issued_at, amount):
             "title_type": "personal", "buyer_name": "x", "status": "issued"}
 
 
-def _data(db: AuditDB) -> None:
+def _data(db) -> None:
     db.add("accounts", version("a1", "2026-11-01T09:00:00+08:00"), version("a2", "2026-11-01T09:00:00+08:00"),
            version("a3", "2026-11-20T08:00:00+08:00"))
     db.add("topups", topup("t1", "100.00", "2026-11-10T10:00:00+08:00"),
@@ -64,7 +78,7 @@ def _data(db: AuditDB) -> None:
            call("x2", "2026-11-20T10:00:00+08:00", "1.000000", account="a4"))
 
 
-def _tables(db: AuditDB) -> dict[str, list[tuple]]:
+def _tables(db) -> dict[str, list[tuple]]:
     names = [r[0] for r in db.query("SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory'"
                                     " AND schema_name = 'intermediate' ORDER BY 1")]
     out = {}
@@ -75,11 +89,11 @@ def _tables(db: AuditDB) -> dict[str, list[tuple]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
+@pytest.fixture
+def published(tmp_path, make_db) -> Path:
     """Night 1's intermediate tables, as the published warehouse holds them."""
-    path = tmp_path_factory.mktemp("restart") / "published.duckdb"
-    night1 = AuditDB(NIGHT1)
+    path = tmp_path / "published.duckdb"
+    night1 = make_db(NIGHT1)
     _data(night1)
     night1.build()
     night1.con.execute("ATTACH $p AS out", {"p": str(path)})
@@ -90,8 +104,8 @@ def published(tmp_path_factory) -> Path:
     return path
 
 
-def _restarted(published: Path, caplog) -> AuditDB:
-    night2 = AuditDB(NIGHT2)
+def _restarted(published: Path, caplog, make_db):
+    night2 = make_db(NIGHT2)
     _data(night2)
     night2.con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(published)})
     changes = Changes("prev", dt.date.fromisoformat(NIGHT1), "", {}, night2.con)
@@ -102,9 +116,9 @@ def _restarted(published: Path, caplog) -> AuditDB:
     return night2
 
 
-def test_a_restarted_night_publishes_the_tables_of_a_full_replay(published, caplog):
-    got = _tables(_restarted(published, caplog))
-    full = AuditDB(NIGHT2)
+def test_a_restarted_night_publishes_the_tables_of_a_full_replay(published, caplog, make_db):
+    got = _tables(_restarted(published, caplog, make_db))
+    full = make_db(NIGHT2)
     _data(full)
     full.build()
     want = _tables(full)
@@ -113,8 +127,8 @@ def test_a_restarted_night_publishes_the_tables_of_a_full_replay(published, capl
     assert [name for name in want if got[name] != want[name]] == []
 
 
-def test_the_open_segment_is_drawn_again_whole_and_the_new_day_is_appended(published, caplog):
-    db = _restarted(published, caplog)
+def test_the_open_segment_is_drawn_again_whole_and_the_new_day_is_appended(published, caplog, make_db):
+    db = _restarted(published, caplog, make_db)
     # a1: u1 3 after the refund's request (g1 3). i0 at 11-17 opens the segment u2 5 + u3 1 = 6,
     # drawn once: g1 its last 3, then d2 (expires first among discounts) 3, in one row each;
     # d2's remaining 2 is forfeited at 12:00 on 11-20; f1 (decided 11-20 10:00) debits t1 20
@@ -144,8 +158,9 @@ def test_the_open_segment_is_drawn_again_whole_and_the_new_day_is_appended(publi
         (dt.date(2026, 11, 6), dt.date(2026, 11, 21))]
 
 
-def test_an_earlier_refund_of_a_top_up_paid_after_the_published_night_replays_everything(published, caplog):
-    night2 = AuditDB(NIGHT2)
+def test_an_earlier_refund_of_a_top_up_paid_after_the_published_night_replays_everything(
+        published, caplog, make_db):
+    night2 = make_db(NIGHT2)
     _data(night2)
     # r9 (requested before T) names t9, paid only on night 2: its earlier replay changes
     night2.add("topups", topup("t9", "7.00", "2026-11-20T11:00:00+08:00"))
