@@ -78,7 +78,7 @@ def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
         if restart is not None:
             balance.carry_positions(con, ctx, restart)
         run_query(con, ctx, "intermediate.int_balance__calendar")
-    identity.build(con, ctx)  # int_identity__records, __links, __clusters
+    identity.build(con, ctx, changes)  # int_identity__records, __scored_pairs, __links, ...
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None,

@@ -1,6 +1,6 @@
 -- intermediate.int_identity__links: one row per linked account pair and signal (rules.md §3):
 -- the exact shared identifiers (_identity_exact_links, int_identity__exact_links.sql) and the
--- splink pairs scored by transforms/intermediate/identity.py (_identity_scored).
+-- splink pairs scored by transforms/intermediate/identity.py (int_identity__scored_pairs).
 CREATE OR REPLACE TABLE intermediate.int_identity__links AS
 WITH prob AS (     -- version pairs -> account pairs; the best-scoring version pair is the evidence
     SELECT least(l.account_id, r.account_id) AS account_id_l,
@@ -11,7 +11,7 @@ WITH prob AS (     -- version pairs -> account pairs; the best-scoring version p
                    (s.match_weight, s.version_key_l, s.version_key_r)) AS value_class,
            max(s.match_weight) AS match_weight,
            max(s.match_probability) AS match_probability
-    FROM _identity_scored s
+    FROM intermediate.int_identity__scored_pairs s
     JOIN intermediate.int_identity__records l ON l.version_key = s.version_key_l
     JOIN intermediate.int_identity__records r ON r.version_key = s.version_key_r
     WHERE l.account_id <> r.account_id
