@@ -2,6 +2,7 @@
 and only pairs with a new account version are scored, when that gives exactly the tables a full
 scoring gives; otherwise every pair is scored and the log says why."""
 
+import datetime as dt
 import logging
 
 import pytest
@@ -9,6 +10,7 @@ from test_identity import account
 
 from core.config import Config
 from transforms.build import build_intermediate, run_query
+from transforms.changes import Changes, full
 
 LOG = "transforms.intermediate.identity"
 # name, birth date, address: the two of each pair are one person to splink (a typo, an abbreviation)
@@ -25,6 +27,8 @@ PEOPLE = {
     "e": ("Liu Yang", "1968-04-12", "21 Jiefang Road, Wuchang, Wuhan 430000"),
 }
 LATER = "2026-11-15T09:00:00+08:00"
+# transforms.changes.since found that the published night `prev` may be carried
+CARRY = Changes("prev", dt.date(2026, 11, 19), "")
 
 
 def person(aid, who, **kw):
@@ -43,15 +47,15 @@ def publish_as_prev(db) -> None:
     """Last night's identity tables, as the audit attaches the published warehouse (`prev`)."""
     db.con.execute("ATTACH ':memory:' AS prev")
     db.con.execute("CREATE SCHEMA prev.intermediate")
-    for t in ("records", "scored_pairs", "scoring"):
+    for t in ("records", "scored_pairs"):
         db.con.execute(f"CREATE TABLE prev.intermediate.int_identity__{t}"
                        f" AS FROM intermediate.int_identity__{t}")
 
 
-def tonight_both_ways(db, caplog) -> tuple[dict, dict, str]:
+def tonight_both_ways(db, caplog, changes=CARRY) -> tuple[dict, dict, str]:
     """(tables built with last night carried, tables scored in full, the carried build's log)."""
     with caplog.at_level(logging.INFO, logger=LOG):
-        build_intermediate(db.con, db.ctx, "prev")
+        build_intermediate(db.con, db.ctx, changes)
     said = " ".join(r.getMessage() for r in caplog.records if r.name == LOG)
     carried = identity_tables(db)
     build_intermediate(db.con, db.ctx, None)
@@ -78,7 +82,8 @@ def test_new_versions_are_scored_against_every_account_and_each_other(last_night
            person("a3", "d'", updated_at=LATER))           # old a3's new version: one person with d1
     carried, full, said = tonight_both_ways(db, caplog)
     assert carried == full
-    assert "1 scored pairs carried" in said and "splink compares 4 new of 10" in said
+    # a1 and d1 share a block with a new version; x1, b1, b2 and a3's old version do not
+    assert "1 scored pairs carried" in said and "compares 4 new of 10 account versions (with the 2 " in said
     assert [r[:3] for r in full["intermediate.int_identity__links"]] == [
         ("a1", "a2", "name_birth_address"), ("a3", "d1", "name_birth_address"),
         ("b1", "b2", "name_birth_address"), ("c1", "c2", "name_birth_address")]
@@ -96,11 +101,12 @@ def test_a_changed_record_scores_every_pair_again(last_night, caplog):
     assert [r[:3] for r in full["intermediate.int_identity__links"]] == [("b1", "c1", "name_birth_address")]
 
 
-def test_another_threshold_scores_every_pair_again(last_night, caplog):
+def test_a_night_that_carries_nothing_scores_every_pair_again(last_night, caplog):
+    """Under another threshold (or model, or code) transforms.changes carries nothing."""
     db = last_night
     # b1 and b2 match at 0.99999988: below this threshold, so no longer linked
     db.ctx = db.ctx.__class__(db.ctx.business_date, Config(identity={"match_probability": 0.9999999}))
-    carried, full, said = tonight_both_ways(db, caplog)
-    assert carried == full
-    assert full["intermediate.int_identity__links"] == []
-    assert "every pair" in said and "threshold" in said
+    carried, full_, said = tonight_both_ways(db, caplog, full("the settings or the audit's code changed"))
+    assert carried == full_
+    assert full_["intermediate.int_identity__links"] == []
+    assert "every pair of 6 account versions: the settings or the audit's code changed" in said

