@@ -89,15 +89,19 @@ def test_new_versions_are_scored_against_every_account_and_each_other(last_night
         ("b1", "b2", "name_birth_address"), ("c1", "c2", "name_birth_address")]
 
 
-def test_a_changed_record_scores_every_pair_again(last_night, caplog):
+@pytest.mark.parametrize("change", [
+    # b2's version scored last night is corrected: no longer b1's person
+    ("UPDATE staging.accounts SET address = '9 Other Street, Xiamen 361000',"
+     " birth_date = DATE '1960-01-01' WHERE account_id = 'b2'"),
+    # or gone (a re-run of an earlier date no longer sees a later version)
+    "DELETE FROM staging.accounts WHERE account_id = 'b2'"], ids=["corrected", "gone"])
+def test_a_changed_or_gone_record_scores_every_pair_again(last_night, caplog, change):
     db = last_night
-    # b2's version scored last night is corrected: no longer b1's person; a new account is b1's
-    db.con.execute("UPDATE staging.accounts SET address = '9 Other Street, Xiamen 361000',"
-                   " birth_date = DATE '1960-01-01' WHERE account_id = 'b2'")
-    db.add("accounts", person("c1", "b'"))
+    db.con.execute(change)
+    db.add("accounts", person("c1", "b'"))           # a new account, one person with b1
     carried, full, said = tonight_both_ways(db, caplog)
     assert carried == full
-    assert "every pair" in said and "1 account version(s) scored last night changed" in said
+    assert "every pair" in said and "1 account version(s) scored last night changed or are no longer there" in said
     assert [r[:3] for r in full["intermediate.int_identity__links"]] == [("b1", "c1", "name_birth_address")]
 
 
