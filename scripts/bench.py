@@ -88,10 +88,12 @@ else:
     build.build_asof(con, ctx)
     if stage == "rules":  # the rules read TEMP tables the models leave: build those first
         balance.build(con, ctx); identity.build(con, ctx)
-    previous = None  # the published warehouse (last night), as the audit attaches it
+    changes = None  # what identity may carry from the published warehouse, as in the audit
     if stage == "clusters" and Path(a["warehouse"]).exists():
+        from ledger_audit.publish import WarehousePaths
+        from transforms.changes import since
         con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": a["warehouse"]})
-        previous = "prev"
+        changes = since(con, ctx, WarehousePaths(Path(a["warehouse"])).lake, "prev")
     try:  # Linux: reset the peak, so the figure is the part's own (plus what stays resident)
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -106,7 +108,7 @@ else:
     elif stage == "rules":
         build.run_query(con, ctx, "marts.liability_caps"); build_violations(con, ctx, None)
     elif stage == "clusters":
-        identity.build(con, ctx, previous); build.run_query(con, ctx, "marts.identity_clusters")
+        identity.build(con, ctx, changes); build.run_query(con, ctx, "marts.identity_clusters")
     con.close()
 out["seconds"] = time.perf_counter() - t0
 try:

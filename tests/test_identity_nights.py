@@ -53,7 +53,7 @@ def publish_as_prev(db) -> None:
 
 
 def tonight_both_ways(db, caplog, changes=CARRY) -> tuple[dict, dict, str]:
-    """(tables built with last night carried, tables scored in full, the carried build's log)."""
+    """(tables built with `changes`, tables scored in full, the first build's log)."""
     with caplog.at_level(logging.INFO, logger=LOG):
         build_intermediate(db.con, db.ctx, changes)
     said = " ".join(r.getMessage() for r in caplog.records if r.name == LOG)
@@ -80,11 +80,11 @@ def test_new_versions_are_scored_against_every_account_and_each_other(last_night
            person("a2", "a'"),                             # a new account, one person with old a1
            person("c1", "c"), person("c2", "c'"),          # two new accounts, one person
            person("a3", "d'", updated_at=LATER))           # old a3's new version: one person with d1
-    carried, full, said = tonight_both_ways(db, caplog)
-    assert carried == full
+    carried, fresh, said = tonight_both_ways(db, caplog)
+    assert carried == fresh
     # a1 and d1 share a block with a new version; x1, b1, b2 and a3's old version do not
     assert "1 scored pairs carried" in said and "compares 4 new of 10 account versions (with the 2 " in said
-    assert [r[:3] for r in full["intermediate.int_identity__links"]] == [
+    assert [r[:3] for r in fresh["intermediate.int_identity__links"]] == [
         ("a1", "a2", "name_birth_address"), ("a3", "d1", "name_birth_address"),
         ("b1", "b2", "name_birth_address"), ("c1", "c2", "name_birth_address")]
 
@@ -99,10 +99,10 @@ def test_a_changed_or_gone_record_scores_every_pair_again(last_night, caplog, ch
     db = last_night
     db.con.execute(change)
     db.add("accounts", person("c1", "b'"))           # a new account, one person with b1
-    carried, full, said = tonight_both_ways(db, caplog)
-    assert carried == full
+    carried, fresh, said = tonight_both_ways(db, caplog)
+    assert carried == fresh
     assert "every pair" in said and "1 account version(s) scored last night changed or are no longer there" in said
-    assert [r[:3] for r in full["intermediate.int_identity__links"]] == [("b1", "c1", "name_birth_address")]
+    assert [r[:3] for r in fresh["intermediate.int_identity__links"]] == [("b1", "c1", "name_birth_address")]
 
 
 def test_a_night_that_carries_nothing_scores_every_pair_again(last_night, caplog):
@@ -110,7 +110,7 @@ def test_a_night_that_carries_nothing_scores_every_pair_again(last_night, caplog
     db = last_night
     # b1 and b2 match at 0.99999988: below this threshold, so no longer linked
     db.ctx = db.ctx.__class__(db.ctx.business_date, Config(identity={"match_probability": 0.9999999}))
-    carried, full_, said = tonight_both_ways(db, caplog, full("the settings or the audit's code changed"))
-    assert carried == full_
-    assert full_["intermediate.int_identity__links"] == []
+    carried, fresh, said = tonight_both_ways(db, caplog, full("the settings or the audit's code changed"))
+    assert carried == fresh
+    assert fresh["intermediate.int_identity__links"] == []
     assert "every pair of 6 account versions: the settings or the audit's code changed" in said
