@@ -19,7 +19,7 @@ from transforms.landing.fingerprint import stem_of
 from transforms.landing.jsonl import (
     JSONL_VIEW,
     ExactRead,
-    empty_table,
+    empty_select,
     jsonl_native_select,
     original_lines,
 )
@@ -50,7 +50,7 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     present: list[str] = []
     try:
         if stat.st_size == 0:
-            exact = empty_table([c.name for c in src.columns])  # no bytes, no rows: the same in every format
+            exact = empty_select([c.name for c in src.columns])  # no bytes, no rows: the same in every format
         elif not jsonl:
             present = _columns(con, lf)
             _require(lf, present, rows=1)
@@ -59,48 +59,51 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
     present = [n for n in present if n not in ("_row", "_raw")]
 
     pid = os.getpid()
-    tmp_all = part / f".{stem}.{pid}.all.parquet"
     tmp_ok = part / f".{stem}.{pid}.parquet"
     tmp_bad = part / f".{stem}.{pid}.quarantine.parquet"
+    # the typed rows are held in a temp table of this connection (spilled to the temp directory
+    # past the memory limit), not written to a scratch parquet file and read back twice
     try:
         raws = None  # the original lines of a natively read JSONL file's bad rows
         if jsonl:
-            raws = _copy_jsonl(con, lf, p, tmp_all)
+            raws = _copy_jsonl(con, lf, p)
         else:
             try:
                 if exact is not None:
-                    con.register(JSONL_VIEW, exact)
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW {JSONL_VIEW} AS {exact}")
                 typed = typed_select(src, *_raw_select(lf, src, present, exact is not None))
-                con.execute(f"COPY ({typed}) TO {literal(str(tmp_all))} (FORMAT parquet)",
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS {typed}",
                             {"p": p} if "$p" in typed else {})
             except duckdb.Error as exc:
                 raise _unreadable(lf, exc) from None
             finally:
                 if exact is not None:
-                    con.unregister(JSONL_VIEW)
+                    con.execute(f"DROP VIEW IF EXISTS {JSONL_VIEW}")
         contract = ", ".join(ident(c.name) for c in src.columns)
-        n_read, n_bad = con.execute("SELECT count(*), count(_reason) FROM read_parquet($t)",
-                                    {"t": str(tmp_all)}).fetchone()
+        n_read, n_bad = con.execute(f"SELECT count(*), count(_reason) FROM {TYPED}").fetchone()
         con.execute(
             f"COPY (SELECT {contract}, $dt::DATE AS _dt, $file AS _file, _row"
-            f" FROM read_parquet($t) WHERE _reason IS NULL) TO {literal(str(tmp_ok))} (FORMAT parquet)",
-            {"t": str(tmp_all), "dt": lf.dt, "file": lf.file})
+            f" FROM {TYPED} WHERE _reason IS NULL) TO {literal(str(tmp_ok))} (FORMAT parquet)",
+            {"dt": lf.dt, "file": lf.file})
         if n_bad:
             raw = "_raw"
             if raws is not None:
-                con.register(RAW_VIEW, raws(con.execute(
-                    "SELECT _row FROM read_parquet($t) WHERE _reason IS NOT NULL",
-                    {"t": str(tmp_all)}).fetchall()))
+                got = raws([r for (r,) in con.execute(
+                    f"SELECT _row FROM {TYPED} WHERE _reason IS NOT NULL").fetchall()])
+                # bound as two lists, not registered as Arrow (which imports pandas, 1.5 s)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_VIEW} AS"
+                            " SELECT unnest($rows::BIGINT[]) AS _row, unnest($lines::VARCHAR[]) AS raw",
+                            {"rows": list(got), "lines": list(got.values())})
                 raw = f"(SELECT r.raw FROM {RAW_VIEW} r WHERE r._row = t._row)"
             try:
                 con.execute(
                     f"COPY (SELECT $source AS source, $dt::DATE AS dt, $file AS file,"
-                    f" _row AS row_number, {raw} AS raw, _reason AS reason FROM read_parquet($t) t"
+                    f" _row AS row_number, {raw} AS raw, _reason AS reason FROM {TYPED} t"
                     f" WHERE _reason IS NOT NULL ORDER BY _row) TO {literal(str(tmp_bad))} (FORMAT parquet)",
-                    {"t": str(tmp_all), "source": lf.source, "dt": lf.dt, "file": lf.file})
+                    {"source": lf.source, "dt": lf.dt, "file": lf.file})
             finally:
                 if raws is not None:
-                    con.unregister(RAW_VIEW)
+                    con.execute(f"DROP TABLE IF EXISTS {RAW_VIEW}")
         st = lf.path.stat()
         if signature(st) != signature(stat):
             raise BadFileError(f"{lf.source}: {lf.file} changed while it was being loaded; run again"
@@ -116,7 +119,8 @@ def load_file(con: duckdb.DuckDBPyConnection, lf: LandingFile, lake: Path, sha25
         write_atomic(entry_path, json.dumps(entry.to_dict(), indent=1))  # commits the load
         return entry
     finally:
-        for t in (tmp_all, tmp_ok, tmp_bad):
+        con.execute(f"DROP TABLE IF EXISTS {TYPED}")
+        for t in (tmp_ok, tmp_bad):
             t.unlink(missing_ok=True)
 
 
@@ -128,33 +132,32 @@ def _require(lf: LandingFile, present: list[str], rows: int) -> None:
 
 
 RAW_VIEW = "_jsonl_raw"
+TYPED = "_typed"  # a temp table of the connection: the typed rows of the file being loaded
 
 
-def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str, tmp_all: Path):
-    """Type a JSONL file into `tmp_all`: natively in DuckDB when every contract value is a JSON
-    string or null (jsonl_native_select), else exactly in Python, streamed in batches. Returns,
-    for a native read, how to fetch its bad rows' original lines (from their `_row`s)."""
+def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str):
+    """Type a JSONL file into the temp table TYPED: natively in DuckDB when every contract value
+    is a JSON string or null (jsonl_native_select), else exactly in Python, streamed in batches.
+    Returns, for a native read, how to fetch its bad rows' original lines (from their `_row`s)."""
     src = SOURCES[lf.source]
     contract = [c.name for c in src.columns]
-    out = literal(str(tmp_all))
     try:
-        con.execute(f"COPY ({typed_select(src, *jsonl_native_select(contract))}) TO {out}"
-                    " (FORMAT parquet)", {"p": p})
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS"
+                    f" {typed_select(src, *jsonl_native_select(contract))}", {"p": p})
         n, suspect, mask = con.execute(
-            "SELECT count(*), count(*) FILTER (_suspect), bit_or(_present) FROM read_parquet($t)",
-            {"t": str(tmp_all)}).fetchall()[0]
+            f"SELECT count(*), count(*) FILTER (_suspect), bit_or(_present) FROM {TYPED}").fetchall()[0]
         # a required column with no value in any row: absent (the file fails) or null in every
         # row (each row is quarantined); only the exact reader tells these apart
         present = [c for i, c in enumerate(contract) if (mask or 0) >> i & 1]
         if not suspect and (not n or all(r in present for r in src.required)):
-            return lambda rows: original_lines(lf, {r for (r,) in rows})
+            return lambda rows: original_lines(lf, set(rows))
     except duckdb.Error:
         pass  # read again in Python, which keeps numbers as written and names a bad line
     exact = ExactRead(lf, contract)
     con.register(JSONL_VIEW, exact.reader())
     try:
-        con.execute(f"COPY ({typed_select(src, *_raw_select(lf, src, [], True))}) TO {out}"
-                    " (FORMAT parquet)")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {TYPED} AS"
+                    f" {typed_select(src, *_raw_select(lf, src, [], True))}")
     except Exception as exc:  # DuckDB wraps what the batch reader raised in its own error
         if exact.error is not None:
             raise exact.error from None
@@ -163,7 +166,7 @@ def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str, tmp_all
         raise
     finally:
         con.unregister(JSONL_VIEW)
-    n = con.execute("SELECT count(*) FROM read_parquet($t)", {"t": str(tmp_all)}).fetchall()[0][0]
+    n = con.execute(f"SELECT count(*) FROM {TYPED}").fetchall()[0][0]
     _require(lf, sorted(exact.keys), n)
     return None
 

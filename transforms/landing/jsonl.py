@@ -43,12 +43,10 @@ def _no_duplicate_keys(pairs: list) -> dict:
     return obj
 
 
-def empty_table(contract: list[str]):
-    """The rows of a file of no bytes: none, in _jsonl_exact's columns."""
-    import pyarrow as pa
-
-    return pa.table({"_row": pa.array([], pa.int64()), "j": pa.array([], pa.string()),
-                     **{n: pa.array([], pa.string()) for n in contract}})
+def empty_select(contract: list[str]) -> str:
+    """The rows of a file of no bytes: none, in _jsonl_exact's columns (SQL, no Arrow import)."""
+    cols = "".join(f", NULL::VARCHAR AS {ident(n)}" for n in contract)
+    return f"SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS j{cols} WHERE false"
 
 
 class ExactRead:
@@ -162,23 +160,21 @@ def jsonl_native_select(contract: list[str]) -> tuple[str, str, str]:
     return sql, "j", "_suspect, _present"
 
 
-def original_lines(lf: LandingFile, rows: set[int]):
+def original_lines(lf: LandingFile, rows: set[int]) -> dict[int, str]:
     """The original text of the given rows (numbered as _jsonl_batches numbers them: non-blank
-    lines), as an Arrow table (_row, raw): read once more, only for a file with bad rows."""
-    import pyarrow as pa
-
+    lines), row -> line: read once more, only for a file with bad rows, and only up to the last
+    of them."""
     opener = gzip.open if lf.fmt.endswith(".gz") else open
     got: dict[int, str] = {}
     n = 0
     with opener(lf.path, "rb") as f:
         for raw in f:
-            line = raw.decode("utf-8")
-            if not line.strip():
-                continue
+            bare = raw.strip()
+            if not bare or (not bare.isascii() and not raw.decode("utf-8").strip()):
+                continue  # blank, as _jsonl_batches' str.strip() sees it (decoded only if need be)
             n += 1
             if n in rows:
-                got[n] = line.rstrip("\r\n")
+                got[n] = raw.decode("utf-8").rstrip("\r\n")
                 if len(got) == len(rows):
                     break
-    return pa.table({"_row": pa.array(list(got), pa.int64()),
-                     "raw": pa.array(list(got.values()), pa.string())})
+    return got
