@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from transforms.landing import (
     stem_of,
     write_atomic,
 )
+
+LOAD_WORKERS = 2  # files typed at once: the machine's cores; DuckDB spreads a big file itself
 
 
 def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
@@ -50,10 +54,25 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
         con.execute("SET memory_limit = $m", {"m": config.duckdb.memory_limit})
         con.execute("SET temp_directory = $t", {"t": config.duckdb.temp_directory
                                                  or str(paths.warehouse) + ".tmp"})
+        pool = ThreadPoolExecutor(LOAD_WORKERS, thread_name_prefix="load")
+        local = threading.local()
+        cursors: list[duckdb.DuckDBPyConnection] = []
+        lock = threading.Lock()
+
+        def type_one(lf, sha, st):
+            # each worker types its files on its own cursor (a connection of the same database:
+            # one memory limit), so two small files are typed at once and DuckDB's planning of
+            # one overlaps the reading of the other
+            if (cur := getattr(local, "con", None)) is None:
+                cur = local.con = con.cursor()
+                with lock:
+                    cursors.append(cur)
+            return load_file(cur, lf, paths.lake, sha, config.platform.timezone, stat=st)
+
+        pending = []  # (index in entries, landing file, future), in file order
+        fresh: list[int] = []  # indexes in entries of the files not published yet
         try:
-            for i, lf in enumerate(files):
-                if progress:
-                    progress(f"loading {lf.file}", i, len(files))
+            for lf in files:
                 before = published.pop((lf.source, lf.dt.isoformat(), lf.file), None)
                 st = lf.path.stat()
                 if before and (before.size, before.mtime_ns, before.ctime_ns,
@@ -72,19 +91,31 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                     continue
                 in_lake = read_entry(paths.lake / lf.source / f"dt={lf.dt}"
                                      / f"{stem_of(lf.file, sha)}.json")
-                entry = in_lake or load_file(con, lf, paths.lake, sha, config.platform.timezone,
-                                             stat=st)
-                read += in_lake is None
-                entries.append(entry)
-                new.append(entry.file)
+                fresh.append(len(entries))
+                if in_lake is not None:  # typed by a run that stopped before publishing
+                    entries.append(in_lake)
+                    continue
+                pending.append((len(entries), lf, pool.submit(type_one, lf, sha, st)))
+                entries.append(None)
+            # the results in file order: the first file that fails is the one reported, as when
+            # the files were loaded one by one (the files typed beside it stay in the lake)
+            for i, (at, lf, fut) in enumerate(pending):
+                if progress:
+                    progress(f"loading {lf.file}", i, len(pending))
+                entries[at] = fut.result()
+                read += 1
         except OSError as exc:
             if (full := out_of_space(exc, paths.lake)) is not None:
                 raise full from None
             raise
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for cur in cursors:
+                cur.close()
             con.close()
+        new.extend(entries[i].file for i in fresh)
         if progress:
-            progress("loaded", len(files), len(files))
+            progress("loaded", len(pending), len(pending))
         # published earlier, gone from the landing zone now: the lake still has the rows
         carried = []
         for e in published.values():
