@@ -204,8 +204,11 @@ def test_a_late_file_for_an_early_night_is_in_the_next_nights_tables_as_from_scr
     for dest, f in moved:
         dest.rename(f)
     with Said() as said:
-        run_night(late / "landing", wh, END, Config())
+        summary = run_night(late / "landing", wh, END, Config())
     assert any(ln.startswith(f"RATING_MISMATCH: recomputed from {LATE_DAY}, ") for ln in said.lines), said.lines
+    # the night says it judged the duplicates of the late sources over every file again
+    assert "topups: duplicates judged over all" in summary
+    assert f"topups/dt={LATE_DAY}/" in summary and "comes before the last published file" in summary
     con = duckdb.connect(str(wh), read_only=True)
     late_files = con.execute("SELECT count(*) FROM marts.load_audit WHERE dt = $d", {"d": LATE_DAY}).fetchone()[0]
     con.close()
@@ -251,3 +254,57 @@ def test_a_late_copy_that_displaces_a_kept_record_recomputes_every_day(zone, tmp
     con.close()
     assert kept == [(str(early.relative_to(landing)), copy["amount"])]
     assert_same(tables(wh), tables(scratch), "a late copy kept instead of a published one")
+
+
+RESENT = f"topups/dt={END}/zz-resent.csv"
+
+
+def _staging_and_audit(path: Path) -> dict[str, list[tuple]]:
+    """What the duplicate check decides: the excluded rows, the load audit (without the clock)
+    and the quarantine, and the topups a rule reads (staging.topups), as sorted rows."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {q: con.execute(q).fetchall() for q in (
+            "SELECT * FROM meta.excluded_rows ORDER BY ALL",
+            "SELECT * EXCLUDE (loaded_at) FROM marts.load_audit ORDER BY ALL",
+            "SELECT * FROM marts.quarantine ORDER BY ALL",
+            "SELECT * FROM staging.topups ORDER BY ALL")}
+    finally:
+        con.close()
+
+
+def test_a_new_nights_copy_of_a_row_loaded_nights_ago_is_judged_as_from_scratch(zone):
+    """Night END brings a file resending two top-ups first loaded on 2026-11-05 (rows 1 and 2
+    of topups/dt=2026-11-05/part-000.csv): one byte for byte, one with another amount. Judged
+    against the published keys only, they are a duplicate and a conflicting copy naming the
+    first copy, and every table equals a run from scratch."""
+    root = zone / "resent"
+    shutil.copytree(zone / "landing", root / "landing")
+    (root / "landing" / RESENT).write_text(
+        "topup_id,account_id,paid_at,amount,method,payer_ref_hash,payer_id_hash,promotion_ids,"
+        "status,chargeback_at,ingest_batch\n"
+        "T00000048,A00000048,2026-11-05T08:57:04.000500+08:00,140.00,wechat_pay,"
+        "pay_16c8ae113a8db6b4,,,succeeded,,b0040\n"
+        "T00000076,A00000076,2026-11-05T23:06:38.000500+08:00,80.00,wechat_pay,"
+        "pay_f356b238d69b731e,,,succeeded,,b0040\n", encoding="utf-8")
+    nightly = root / "nightly" / "warehouse.duckdb"
+    run_night(root / "landing", nightly, END - dt.timedelta(days=1), Config())
+    summary = run_night(root / "landing", nightly, END, Config())
+    quick = next(line for line in summary.splitlines() if "against the published keys" in line)
+    assert "topups" in quick, summary  # the shortcut was taken, not the full scan
+
+    con = duckdb.connect(str(nightly), read_only=True)
+    got = con.execute("SELECT row_number, kind, reason FROM meta.excluded_rows WHERE file = $f"
+                      " ORDER BY row_number", {"f": RESENT}).fetchall()
+    audit = con.execute("SELECT rows_read, rows_loaded, rows_duplicate, rows_quarantined"
+                        " FROM marts.load_audit WHERE file = $f", {"f": RESENT}).fetchall()
+    con.close()
+    first = "topups/dt=2026-11-05/part-000.csv row 2"
+    assert got == [(1, "duplicate", None),
+                   (2, "conflict", f"conflicting copy of topup_id=T00000076 first loaded from {first}")]
+    assert audit == [(2, 0, 1, 1)]
+
+    scratch = root / "scratch" / "warehouse.duckdb"
+    run_night(root / "landing", scratch, END, Config())
+    assert_same(_staging_and_audit(nightly), _staging_and_audit(scratch), "a resent row")
+    assert_same(tables(nightly), tables(scratch), "a resent row")

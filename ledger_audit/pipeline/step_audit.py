@@ -20,7 +20,7 @@ from ledger_audit.publish import (
     remove_db,
 )
 from transforms.changes import fingerprint, since
-from transforms.staging.stg_sources import stage
+from transforms.staging.stg_sources import published_catalog, stage
 
 RUN_DDL = """
 CREATE OR REPLACE TABLE meta.run (
@@ -50,13 +50,16 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
         try:
             preload()  # GX's import overlaps the build instead of following it
             con = connect(paths.building, ctx, new=True)
-            stage(con, state["entries"], paths.lake, carried=state["carried"])
             previous = None
             if paths.warehouse.exists():
                 con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(paths.warehouse)})
-                if con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
-                               " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
-                    previous = "prev.marts.violations"
+            # duplicates: the published night's verdicts carried where that is exact
+            notes = stage(con, state["entries"], paths.lake, carried=state["carried"],
+                          previous=published_catalog(con), fingerprint=fingerprint(ctx))
+            if paths.warehouse.exists() and con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
+                    " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
+                previous = "prev.marts.violations"
             changes = since(con, ctx, paths.lake, "prev" if paths.warehouse.exists() else None)
             build_all(con, ctx, previous, changes)
             warnings += list(validate_marts(con, ctx, paths.docs) or [])
@@ -79,7 +82,7 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                 raise full from None
             raise
     return {"business_date": business_date.isoformat(), "next": str(paths.next),
-            "warnings": state["warnings"] + warnings, **summary}
+            "warnings": state["warnings"] + warnings, "staging": notes, **summary}
 
 
 def summarise(con: duckdb.DuckDBPyConnection) -> dict:

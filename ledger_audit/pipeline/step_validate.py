@@ -10,7 +10,8 @@ from core.db import AuditContext, connect
 from expectations import preload, validate_sources
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import WarehousePaths
-from transforms.staging.stg_sources import stage
+from transforms.changes import fingerprint
+from transforms.staging.stg_sources import published_catalog, stage
 
 
 def validate(landing: str | Path, warehouse: str | Path, business_date: dt.date,
@@ -28,7 +29,10 @@ def validate(landing: str | Path, warehouse: str | Path, business_date: dt.date,
         con = connect(None, ctx)
         try:
             # the new files' rows, duplicates judged against everything loaded before
-            stage(con, state["entries"], paths.lake, views_of=new)
+            if paths.warehouse.exists():
+                con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(paths.warehouse)})
+            stage(con, state["entries"], paths.lake, views_of=new, previous=published_catalog(con),
+                  fingerprint=fingerprint(ctx))
             days = [(s, dt.date.fromisoformat(d)) for s, d in partitions]
             warnings += list(validate_sources(con, days, paths.docs) or [])
         finally:

@@ -18,6 +18,13 @@ def format_summary(loaded: dict, checked: dict, audited: dict, published: dict) 
             "  " + c.rjust(w) for c, w in zip(r[1:], widths[1:])))
     n = sum(audited["violations"].values())
     lines.append(f"violations: {n}" + (f" ({len(audited['violations'])} rules)" if n else ""))
+    # which path the night's duplicate check took, and why a source was judged in full again
+    notes = audited.get("staging", [])
+    quick = [n.split(":")[0] for n in notes if "new file(s) against" in n]
+    if quick:
+        lines.append(f"duplicates: new files judged against the published keys for {', '.join(quick)}")
+    lines += [f"duplicates: {n}" for n in notes
+              if "new file(s) against" not in n and "no published warehouse" not in n]
     for w in checked["warnings"] + audited["warnings"]:
         lines.append(f"warning: {w}")
     return "\n".join(lines)

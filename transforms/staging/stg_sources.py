@@ -18,6 +18,7 @@ views, the lake holds the rows.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,8 @@ from transforms.landing.read import exact_path
 from transforms.marts.load_audit import build as load_audit
 from transforms.marts.quarantine import build as quarantine
 from transforms.sources import SOURCES, Source
+
+log = logging.getLogger(__name__)
 
 EXCLUDED_DDL = """
 CREATE OR REPLACE TABLE meta.excluded_rows (
@@ -57,42 +60,122 @@ def _scan(paths: list[Path]) -> str:
     return f"read_parquet({_files_literal(paths)}, union_by_name=true, hive_partitioning=false)"
 
 
-def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path]) -> None:
+def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path],
+                  old: dict[str, Path] | None = None) -> None:
     """Append the source's duplicate and conflicting rows to meta.excluded_rows.
 
     Only rows whose key occurs more than once are compared, as typed values (12.3 = 12.30, an
-    instant is the same in any offset); extra landing columns never reach the lake."""
+    instant is the same in any offset); extra landing columns never reach the lake.
+
+    `old`: landing file -> lake file, of files whose excluded rows are already in meta.excluded_rows and whose rows all
+    come before every row of `paths` in (_dt, _file, _row). Then only the rows of `paths` are
+    judged, against the old rows that share a key with one of them: the old files are read for
+    their key columns alone, and whole only where such a row is (incremental_excluded)."""
     key = ", ".join(ident(k) for k in src.key)
     key_text = " || ', ' || ".join(f"{literal(k + '=')} || {ident(k)}::VARCHAR" for k in src.key)
     content = "struct_pack(" + ", ".join(f"{ident(c.name)} := {ident(c.name)}" for c in src.columns) + ")"
+    rows, judged = _scan(paths), ""
+    if old:
+        # the rows of earlier files that share a key with a new row (few: the duplicates)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _old_hits AS SELECT o._file, o._row"
+                    f" FROM (SELECT {key}, _file, _row FROM {_scan(list(old.values()))}) o"
+                    f" SEMI JOIN (SELECT DISTINCT {key} FROM {_scan(paths)}) n USING ({key})")
+        hit_files = {f for (f,) in con.execute("SELECT DISTINCT _file FROM _old_hits").fetchall()}
+        hits = [old[f] for f in sorted(hit_files)]
+        rows = f"(SELECT *, true AS _new FROM {_scan(paths)}"
+        if hits:
+            rows += (f" UNION ALL BY NAME SELECT *, false AS _new FROM {_scan(hits)}"
+                     " WHERE (_file, _row) IN (SELECT (_file, _row) FROM _old_hits)")
+        rows += ")"
+        judged = " AND _new"
     con.execute(f"""
         INSERT INTO meta.excluded_rows
-        WITH repeated AS (SELECT {key} FROM {_scan(paths)} GROUP BY ALL HAVING count(*) > 1),
+        WITH repeated AS (SELECT {key} FROM {rows} GROUP BY ALL HAVING count(*) > 1),
              ranked AS (
                 SELECT f.*, {content} AS _content, row_number() OVER w AS n,
                        first_value({content}) OVER w AS first_content,
                        first_value(_file) OVER w AS first_file,
                        first_value(_row) OVER w AS first_row
-                FROM {_scan(paths)} f SEMI JOIN repeated USING ({key})
+                FROM {rows} f SEMI JOIN repeated USING ({key})
                 WINDOW w AS (PARTITION BY {key} ORDER BY _dt, _file, _row))
         SELECT $source, _dt, _file, _row,
                CASE WHEN _content IS NOT DISTINCT FROM first_content THEN 'duplicate' ELSE 'conflict' END,
                CASE WHEN _content IS DISTINCT FROM first_content THEN 'conflicting copy of ' || {key_text}
                     || ' first loaded from ' || first_file || ' row ' || first_row END,
                CASE WHEN _content IS DISTINCT FROM first_content THEN to_json(_content) END
-        FROM ranked WHERE n > 1
+        FROM ranked WHERE n > 1{judged}
         ORDER BY _dt, _file, _row""", {"source": src.name})
+    if old:
+        con.execute("DROP TABLE _old_hits")
+
+
+def published_catalog(con: duckdb.DuckDBPyConnection, catalog: str = "prev") -> str | None:
+    """`catalog` if it is attached and holds the excluded rows and load audit of a published
+    night (a warehouse of an older version may lack them), else None."""
+    n = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = $c AND"
+                    " ((schema_name = 'meta' AND table_name IN ('excluded_rows', 'lake_files'))"
+                    " OR (schema_name = 'marts' AND table_name = 'load_audit'))",
+                    {"c": catalog}).fetchone()[0]
+    return catalog if n == 3 else None
+
+
+def incremental_excluded(con: duckdb.DuckDBPyConnection, source: str, mine: list[LakeEntry],
+                         previous: str | None, fingerprint: str | None = None,
+                         ) -> tuple[list[LakeEntry], list[LakeEntry]] | str:
+    """Whether this source's duplicates can be judged for its new files alone: (old, new)
+    entries, after copying the published warehouse's excluded rows of the old files; else why
+    not, in words (then every file is judged again).
+
+    Exact when the old files are the very files the published night judged (its load_audit),
+    unchanged, and every new file comes after all of them in (dt, file): no new row comes
+    before an old one, so no old row's verdict can change, and a new row's first copy is the
+    first of the rows of its key, old or new."""
+    if previous is None:
+        return "no published warehouse"
+    printed = con.execute(
+        f"SELECT max(fingerprint) FROM {previous}.meta.run" if con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE database_name = $c AND schema_name = 'meta'"
+            " AND table_name = 'run' AND column_name = 'fingerprint'", {"c": previous}).fetchone()[0]
+        else "SELECT NULL").fetchone()[0]
+    if fingerprint is None or printed != fingerprint:
+        return "the settings or the audit's code changed since the published night"
+    judged = {(str(d), f): sha for d, f, sha in con.execute(
+        f"SELECT dt, file, sha256 FROM {previous}.marts.load_audit WHERE source = $s",
+        {"s": source}).fetchall()}
+    listed = con.execute(f"SELECT count(*) FROM {previous}.meta.lake_files WHERE source = $s",
+                         {"s": source}).fetchone()[0]
+    if listed != len(judged):
+        return "the published night was a re-run of an earlier date (files of later dates carried)"
+    old = [e for e in mine if judged.get((e.dt, e.file)) == e.sha256]
+    if len(old) != len(judged):
+        return "a file the published night judged is not in tonight's files, or changed"
+    if not old:
+        return "no file of it was published"
+    new = [e for e in mine if judged.get((e.dt, e.file)) != e.sha256]
+    last = max((e.dt, e.file) for e in old)
+    if early := [e for e in new if (e.dt, e.file) <= last]:
+        return (f"{early[0].file} comes before the last published file {last[1]}: a late file"
+                " can change the verdict of rows loaded before")
+    con.execute(f"INSERT INTO meta.excluded_rows SELECT * FROM {previous}.meta.excluded_rows"
+                " WHERE source = $s", {"s": source})
+    return old, new
 
 
 def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
-          views_of: set[str] | None = None, carried: list[LakeEntry] = ()) -> None:
+          views_of: set[str] | None = None, carried: list[LakeEntry] = (),
+          previous: str | None = None, fingerprint: str | None = None) -> list[str]:
     """Create meta.lake_files, meta.excluded_rows, staging.<source>, marts.load_audit and
     marts.quarantine on `con` from the lake entries (all of dt <= the run's date).
 
     `views_of`: if given, the staging views show only rows of these files (`file` paths); the
     duplicates are still judged against every entry (validation of new partitions).
     `carried`: entries loaded earlier for later dates (a re-run of an earlier date); they stay in
-    the manifest meta.lake_files but not in this run's staging or load_audit."""
+    the manifest meta.lake_files but not in this run's staging or load_audit.
+    `previous`: the catalog of the published warehouse, attached: its excluded rows are carried
+    for the files it judged when that is exact (incremental_excluded); `fingerprint`: tonight's
+    settings and code (transforms.changes.fingerprint), which must be the published night's.
+
+    Returns one line per source saying how its duplicates were judged, and why."""
     lake = Path(lake)
     for schema in ("meta", "staging", "marts"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -103,10 +186,21 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
     for e in sorted(entries, key=lambda e: (e.source, e.dt, e.file)):
         by_source.setdefault(e.source, []).append(e)
 
+    notes = []
     for name, src in SOURCES.items():
         mine = by_source.get(name, [])
         if len(mine) and sum(e.rows_valid for e in mine):
-            find_excluded(con, src, [e.parquet(lake) for e in mine])
+            split = incremental_excluded(con, name, mine, previous, fingerprint)
+            if isinstance(split, str):
+                notes.append(f"{name}: duplicates judged over all {len(mine)} file(s): {split}")
+                find_excluded(con, src, [e.parquet(lake) for e in mine])
+            else:
+                old, new = split
+                notes.append(f"{name}: duplicates judged for {len(new)} new file(s) against the"
+                             f" keys of {len(old)} published")
+                if new:
+                    find_excluded(con, src, [e.parquet(lake) for e in new],
+                                  {e.file: e.parquet(lake) for e in old})
         shown = [e for e in mine if views_of is None or e.file in views_of]
         con.execute(f"DROP VIEW IF EXISTS staging.{name}")
         con.execute(f"DROP TABLE IF EXISTS staging.{name}")
@@ -126,6 +220,9 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
     _insert_entries(con, carried)
 
     quarantine.build(con, [e.quarantine(lake) for e in entries if e.rows_bad])
+    for note in notes:
+        log.info("%s", note)
+    return notes
 
 
 def _insert_entries(con: duckdb.DuckDBPyConnection, entries) -> None:
