@@ -308,3 +308,34 @@ def test_a_new_nights_copy_of_a_row_loaded_nights_ago_is_judged_as_from_scratch(
     run_night(root / "landing", scratch, END, Config())
     assert_same(_staging_and_audit(nightly), _staging_and_audit(scratch), "a resent row")
     assert_same(tables(nightly), tables(scratch), "a resent row")
+
+
+def test_a_late_file_with_the_first_copy_of_a_published_row_is_judged_as_from_scratch(zone):
+    """A file for 2026-11-02 arrives after night END-1, resending top-up T00000048 first
+    loaded on 2026-11-05. It comes first in (dt, file) now, so the published 2026-11-05 row
+    becomes the duplicate: the shortcut would miss that, and the night takes the full scan."""
+    root = zone / "late-copy"
+    shutil.copytree(zone / "landing", root / "landing")
+    late = root / "landing" / "topups" / "dt=2026-11-02" / "late-000.csv"
+    nightly = root / "nightly" / "warehouse.duckdb"
+    run_night(root / "landing", nightly, END - dt.timedelta(days=1), Config())
+    late.write_text(
+        "topup_id,account_id,paid_at,amount,method,payer_ref_hash,payer_id_hash,promotion_ids,"
+        "status,chargeback_at,ingest_batch\n"
+        "T00000048,A00000048,2026-11-05T08:57:04.000500+08:00,140.00,wechat_pay,"
+        "pay_16c8ae113a8db6b4,,,succeeded,,b0040\n", encoding="utf-8")
+    summary = run_night(root / "landing", nightly, END, Config())
+    assert "topups: duplicates judged over all" in summary
+    assert "topups/dt=2026-11-02/late-000.csv comes before the last published file" in summary
+
+    con = duckdb.connect(str(nightly), read_only=True)
+    got = con.execute("SELECT file, row_number, kind FROM meta.excluded_rows"
+                      " WHERE file IN ($a, $b)", {"a": "topups/dt=2026-11-02/late-000.csv",
+                                                   "b": "topups/dt=2026-11-05/part-000.csv"}).fetchall()
+    con.close()
+    assert got == [("topups/dt=2026-11-05/part-000.csv", 1, "duplicate")]
+
+    scratch = root / "scratch" / "warehouse.duckdb"
+    run_night(root / "landing", scratch, END, Config())
+    assert_same(_staging_and_audit(nightly), _staging_and_audit(scratch), "a late first copy")
+    assert_same(tables(nightly), tables(scratch), "a late first copy")
