@@ -308,6 +308,41 @@ def test_malformed_json_line_fails_naming_the_file(tmp_path):
         pipeline.load(tmp_path / "landing", tmp_path / "out" / "w.duckdb", D, Config())
 
 
+def test_jsonl_files_of_one_source_loaded_together_keep_each_files_rows_and_numbers(tmp_path):
+    """Several JSONL files of a source are typed in one pass; each file still gets its own rows,
+    its own row numbers (blank lines not counted), its bad rows' original lines, and a file the
+    pass cannot vouch for (a JSON number, a line that is not JSON) is read alone as before."""
+    landing = tmp_path / "landing"
+    a = write(landing, "usage", "2026-11-20", "a.jsonl", [usage("a1"), usage("a2"), usage("a3", amount="abc")])
+    b = write(landing, "usage", "2026-11-20", "b.jsonl.gz", [usage("b1"), usage("b2")])
+    b.write_bytes(gzip.compress(gzip.decompress(b.read_bytes()).replace(b"\n", b"\n\n", 1), mtime=0))
+    write(landing, "usage", "2026-11-20", "c.jsonl", [usage("c1", amount=0.1)])  # a JSON number
+    write(landing, "usage", "2026-11-20", "d.jsonl", [usage("d1"), usage("d2")])
+    wh = tmp_path / "out" / "w.duckdb"
+    pipeline.load(landing, wh, D, Config())
+    lake = WarehousePaths(wh).lake
+    entries = {e.file.rsplit("/", 1)[1]: e for e in read_load_state(WarehousePaths(wh), D)["entries"]}
+    assert {n: (e.rows_read, e.rows_valid, e.rows_bad) for n, e in entries.items()} == {
+        "a.jsonl": (3, 2, 1), "b.jsonl.gz": (2, 2, 0), "c.jsonl": (1, 1, 0), "d.jsonl": (2, 2, 0)}
+    con = duckdb.connect()
+    rows = {n: con.execute("SELECT _row, request_id, amount::VARCHAR FROM read_parquet($p) ORDER BY _row",
+                           {"p": str(e.parquet(lake))}).fetchall() for n, e in entries.items()}
+    assert rows == {"a.jsonl": [(1, "a1", "0.001200"), (2, "a2", "0.001200")],
+                    "b.jsonl.gz": [(1, "b1", "0.001200"), (2, "b2", "0.001200")],
+                    "c.jsonl": [(1, "c1", "0.100000")],
+                    "d.jsonl": [(1, "d1", "0.001200"), (2, "d2", "0.001200")]}
+    bad = con.execute("SELECT file, row_number, raw, reason FROM read_parquet($p)",
+                      {"p": str(entries["a.jsonl"].quarantine(lake))}).fetchall()
+    assert bad == [("usage/dt=2026-11-20/a.jsonl", 3, a.read_text().splitlines()[2],
+                    "bad decimal for amount: 'abc' (at most 6 decimals)")]
+
+    with open(landing / "usage" / "dt=2026-11-20" / "d.jsonl", "a") as f:
+        f.write('{"request_id": "d3", \n')  # d.jsonl is now unreadable; a new file beside it
+    write(landing, "usage", "2026-11-20", "e.jsonl", [usage("e1")])
+    with pytest.raises(BadFileError, match=r"usage: cannot read usage/dt=2026-11-20/d.jsonl"):
+        pipeline.load(landing, tmp_path / "out2" / "w.duckdb", D, Config())
+
+
 def test_partitions_after_the_date_and_other_files_are_not_read(tmp_path):
     landing = tmp_path / "landing"
     write(landing, "topups", "2026-11-20", "a.csv", [topup()])

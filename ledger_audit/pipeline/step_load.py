@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -21,6 +22,7 @@ from transforms.landing import (
     check_typing_settings,
     discover,
     load_file,
+    load_jsonl_files,
     read_entry,
     sha256_of,
     signature,
@@ -29,6 +31,20 @@ from transforms.landing import (
 )
 
 LOAD_WORKERS = 2  # files typed at once: the machine's cores; DuckDB spreads a big file itself
+BATCH_FILES, BATCH_BYTES = 16, 16 << 20  # JSONL files typed in one pass: at most so many, or bytes
+
+
+def _chunks(group: list) -> list[list]:
+    """A source's JSONL files in batches of consecutive files, each at most BATCH_FILES files
+    or, past its first file, BATCH_BYTES bytes."""
+    out, size = [[]], 0
+    for item in group:
+        if out[-1] and (len(out[-1]) == BATCH_FILES or size + item[2].st_size > BATCH_BYTES):
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += item[2].st_size
+    return out
 
 
 def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
@@ -69,7 +85,18 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                     cursors.append(cur)
             return load_file(cur, lf, paths.lake, sha, config.platform.timezone, stat=st)
 
-        pending = []  # (index in entries, landing file, future), in file order
+        def type_batch(batch):
+            if (cur := getattr(local, "con", None)) is None:
+                cur = local.con = con.cursor()
+                with lock:
+                    cursors.append(cur)
+            return load_jsonl_files(cur, [b[0] for b in batch], paths.lake, [b[1] for b in batch],
+                                    config.platform.timezone, [b[2] for b in batch])
+
+        # [index in entries, landing file, future, index in its batch or None, sha, stat],
+        # in file order
+        pending: list[list] = []
+        batchable: dict[str, list] = {}  # source -> its JSONL files, typed several at a time
         fresh: list[int] = []  # indexes in entries of the files not published yet
         try:
             for lf in files:
@@ -95,14 +122,26 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                 if in_lake is not None:  # typed by a run that stopped before publishing
                     entries.append(in_lake)
                     continue
-                pending.append((len(entries), lf, pool.submit(type_one, lf, sha, st)))
+                if lf.fmt in (".jsonl", ".jsonl.gz") and st.st_size and not re.search(r"[\[*?]", str(lf.path)):
+                    batchable.setdefault(lf.source, []).append((lf, sha, st, len(pending)))
+                    pending.append([len(entries), lf, None, None, sha, st])
+                else:
+                    pending.append([len(entries), lf, pool.submit(type_one, lf, sha, st), None, sha, st])
                 entries.append(None)
+            for group in batchable.values():
+                for batch in _chunks(group):
+                    fut = pool.submit(type_batch, batch)
+                    for k, (_, _, _, j) in enumerate(batch):
+                        pending[j][2:4] = [fut, k]
             # the results in file order: the first file that fails is the one reported, as when
             # the files were loaded one by one (the files typed beside it stay in the lake)
-            for i, (at, lf, fut) in enumerate(pending):
+            for i, (at, lf, fut, k, sha, st) in enumerate(pending):
                 if progress:
                     progress(f"loading {lf.file}", i, len(pending))
-                entries[at] = fut.result()
+                got = fut.result()
+                if k is not None:  # typed in a batch; None: that pass could not vouch for it
+                    got = got[k] or type_one(lf, sha, st)
+                entries[at] = got
                 read += 1
         except OSError as exc:
             if (full := out_of_space(exc, paths.lake)) is not None:

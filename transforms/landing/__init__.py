@@ -25,10 +25,11 @@ loaded files of a source (transforms/staging/lake.py).
 
 from __future__ import annotations
 
-from transforms.landing.commit import load_file, signature
+from transforms.landing.commit import load_file, load_jsonl_files, signature
 from transforms.landing.discover import LandingFile, discover
 from transforms.landing.entry import LakeEntry, check_typing_settings, read_entry, write_atomic
 from transforms.landing.fingerprint import sha256_of, stem_of
 
 __all__ = ["LakeEntry", "LandingFile", "check_typing_settings", "discover", "load_file",
+           "load_jsonl_files",
            "read_entry", "sha256_of", "signature", "stem_of", "write_atomic"]

@@ -132,7 +132,7 @@ def _jsonl_batches(lf: LandingFile, contract: list[str], schema, keys: set):
         yield flush()
 
 
-def jsonl_native_select(contract: list[str]) -> tuple[str, str, str]:
+def jsonl_native_select(contract: list[str], filename: bool = False) -> tuple[str, str, str]:
     """The fast exact read of a JSONL file ($p) by DuckDB's own JSON reader: SELECT _row, j
     (NULL: the original line of a bad row is fetched afterwards, original_lines), the contract
     columns as text; the raw expression; and the passthrough columns `_suspect` (a row this
@@ -144,10 +144,14 @@ def jsonl_native_select(contract: list[str]) -> tuple[str, str, str]:
     contract column is `_suspect`. The reader itself fails a key given twice, a line that is not
     an object, a byte order mark, a line longer than the limit, bad gzip: any suspect row, any
     error, sends the whole file to _jsonl_batches, which reads numbers as written and names the
-    line of a bad one. Logs that write money as strings, the common case, stay native."""
+    line of a bad one. Logs that write money as strings, the common case, stay native.
+
+    `filename`: $p is a list of files, read in one pass; `_row` numbers the rows of them all in
+    turn and a passthrough column `filename` says whose row it is (commit.load_jsonl_files)."""
     cols = "{" + ", ".join(f"{literal(n)}: 'JSON'" for n in contract) + "}"
     scan = (f"read_json($p, format='newline_delimited', columns={cols},"
-            f" maximum_object_size={MAX_LINE_BYTES - 1}, hive_partitioning=false)")
+            f" maximum_object_size={MAX_LINE_BYTES - 1}, hive_partitioning=false"
+            f"{', filename=true' if filename else ''})")
     # a string without an escape is its JSON text without the quotes (cheaper than parsing it)
     text = ", ".join(f"CASE WHEN contains({ident(n)}::VARCHAR, '\\') THEN {ident(n)}->>'$'"
                      f" ELSE ({ident(n)}::VARCHAR)[2:-2] END AS {ident(n)}" for n in contract)
@@ -157,7 +161,9 @@ def jsonl_native_select(contract: list[str]) -> tuple[str, str, str]:
                          for i, n in enumerate(contract))
     sql = (f"SELECT row_number() OVER () AS _row, NULL::VARCHAR AS j, {text},"
            f" ({suspect}) AS _suspect, ({present}) AS _present FROM {scan}")
-    return sql, "j", "_suspect, _present"
+    if filename:
+        sql = sql.replace(" AS _present FROM", " AS _present, filename FROM")
+    return sql, "j", "_suspect, _present" + (", filename" if filename else "")
 
 
 def original_lines(lf: LandingFile, rows: set[int]) -> dict[int, str]:
