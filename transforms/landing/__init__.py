@@ -17,6 +17,10 @@ written as a JSON string is exact at the reader's speed; a file with a JSON numb
 reader would turn into a double), a repeated key, a byte order mark or any read error is read
 again by an exact Python reader (numbers as written), streamed in batches (jsonl.py).
 
+The JSONL files of a source are typed several at a time, in one DuckDB pass (planning the
+typing SELECT costs about as much as typing a small file); a file that pass cannot vouch for is
+loaded alone (commit.load_jsonl_files). The load step types two files or batches at once.
+
 Every value is read as text and typed in one DuckDB pass under the platform time zone (naive
 timestamps are platform time); the same pass names each bad row's first failing check
 (rules.md §6 "Bad rows and bad files"). Duplicates across files are resolved later, over all

@@ -10,6 +10,13 @@ a later row whose typed content hashes the same is a duplicate (dropped, counted
 that differs is quarantined as a conflicting copy. Because the order is the files' own, results
 do not depend on which night a file arrived.
 
+A night does not judge all of history again when it need not: if the published warehouse judged
+exactly tonight's old files of a source and every new file comes after all of them in (dt,
+file), the published verdicts stand and only the new rows are judged, against the old rows that
+share a key with one of them (the old files read for their key columns alone). Otherwise (a late
+file, a re-run of an earlier date, a changed file) every file is judged again, and the night's
+summary says why (tests/test_nights.py holds both paths to a run from scratch).
+
 Only the few excluded rows are stored (`meta.excluded_rows`); the staging views read the listed
 lake files (absolute paths, never a glob, so files of an unfinished run stay invisible) and
 anti-join them. Publishing therefore never copies history: the warehouse file holds marts and
