@@ -47,6 +47,27 @@ def test_run_prints_rows_per_source_and_exits_0(runner, tmp_path):
     assert line.split() == ["topups", "1", "2", "1", "0", "1"]
 
 
+def test_run_says_what_the_night_carried_from_the_published_one_and_why_not(runner, tmp_path):
+    """An operator reads in the run's output which path the night took: the first recomputes
+    everything and says why; the next carries the published night's balance state."""
+    write_topups(tmp_path / "landing", "a.csv", [ROW])
+    first = runner.invoke(app, ["run", "--landing", str(tmp_path / "landing"), "--warehouse",
+                                str(tmp_path / "w.duckdb"), "--date", "2026-11-20"])
+    later = {**ROW, "topup_id": "t2", "paid_at": "2026-11-21T09:00:00+08:00"}
+    path = tmp_path / "landing" / "topups" / "dt=2026-11-21" / "b.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(",".join(later) + "\n" + ",".join(later.values()) + "\n", encoding="utf-8")
+    second = runner.invoke(app, ["run", "--landing", str(tmp_path / "landing"), "--warehouse",
+                                 str(tmp_path / "w.duckdb"), "--date", "2026-11-21"])
+
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "night: recomputing every day: no published night" in first.output.splitlines()
+    said = [ln for ln in second.output.splitlines() if ln.startswith("night: ")]
+    assert said[0] == "night: carrying the published night 2026-11-20; new files: topups 1"
+    assert ("night: balance: restarting from the published night 2026-11-20 (its state at"
+            " 2026-11-20T16:00:00+00:00)") in said
+
+
 def test_run_with_a_file_missing_a_column_exits_1_with_one_line(runner, tmp_path):
     write_topups(tmp_path / "landing", "a.csv", [{k: v for k, v in ROW.items() if k != "status"}])
     result = run(runner, tmp_path)

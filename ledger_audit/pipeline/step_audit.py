@@ -3,7 +3,10 @@ quarantine, intermediate, marts, violations), then expectations.validate_marts."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -60,8 +63,9 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                     "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
                     " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
                 previous = "prev.marts.violations"
-            changes = since(con, ctx, paths.lake, "prev" if paths.warehouse.exists() else None)
-            build_all(con, ctx, previous, changes)
+            with said_by("transforms") as path:  # what the night carried, or why it did not
+                changes = since(con, ctx, paths.lake, "prev" if paths.warehouse.exists() else None)
+                build_all(con, ctx, previous, changes)
             warnings += list(validate_marts(con, ctx, paths.docs) or [])
             con.execute(RUN_DDL)
             con.execute("INSERT INTO meta.run VALUES ($d, $landing, $lake, $n, now(), $f)",
@@ -81,8 +85,31 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
             if (full := out_of_space(exc, paths.warehouse)) is not None:
                 raise full from None
             raise
+    summary["path"] = path
     return {"business_date": business_date.isoformat(), "next": str(paths.next),
             "warnings": state["warnings"] + warnings, "staging": notes, **summary}
+
+
+@contextlib.contextmanager
+def said_by(logger: str) -> Iterator[list[str]]:
+    """The INFO lines `logger` (and its children) log inside the block, also when the CLI
+    configures no logging: the build says there which path the night took and why."""
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    log, keep = logging.getLogger(logger), Keep(logging.INFO)
+    level = log.level
+    log.addHandler(keep)
+    if log.getEffectiveLevel() > logging.INFO:
+        log.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        log.removeHandler(keep)
+        log.setLevel(level)
 
 
 def summarise(con: duckdb.DuckDBPyConnection) -> dict:

@@ -25,6 +25,8 @@ def format_summary(loaded: dict, checked: dict, audited: dict, published: dict) 
         lines.append(f"duplicates: new files judged against the published keys for {', '.join(quick)}")
     lines += [f"duplicates: {n}" for n in notes
               if "new file(s) against" not in n and "no published warehouse" not in n]
+    # what the build carried from the published night, or why it recomputed everything
+    lines += [f"night: {line}" for line in audited.get("path", [])]
     for w in checked["warnings"] + audited["warnings"]:
         lines.append(f"warning: {w}")
     return "\n".join(lines)
