@@ -4,8 +4,8 @@ DuckDB does the set work, one file per table (a folder with schema.yaml for the 
 the warehouse): `int_balance__lots/query.sql` lists the lots (succeeded top-ups and grants),
 `int_balance__events.sql` the events that move them (credits, expiries, refunds, checkpoint
 probes) in the order of rules.md, `int_balance__anchors/query.sql` where usage falls between
-them; `int_balance__steps.sql` cuts usage into segments, the calls of one account between two
-consecutive events, summed, and lists the steps. The Python loop in `replay` walks events and
+them; `int_balance__segdays.sql` cuts usage into segments, the calls of one account between two
+consecutive events, summed, and `int_balance__steps.sql` lists the steps. The Python loop in `replay` walks events and
 segments, never usage rows, in integer micro-yuan (`balance_replay.py`): a segment draws from the live lots in
 burn-down order (config, default trial → discount → cash), earliest expiry first within a
 grant kind (no expiry last), cash first-in-first-out; what no lot covers is uncovered.
@@ -272,11 +272,11 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _bal_restore AS
             SELECT l.account_id, l.lot_idx FROM {state_table} s
             JOIN intermediate.int_balance__lots l USING (lot_source, lot_id)""")
-    con.execute(_sql("int_balance__steps.sql").split("-- _bal_steps:")[0])
+    con.execute(_sql("int_balance__segdays.sql"))
     undo: list = []
     if prev is not None:
         undo = _open_segments(con, prev)
-    con.execute("-- _bal_steps:" + _sql("int_balance__steps.sql").split("-- _bal_steps:")[1])
+    con.execute(_sql("int_balance__steps.sql"))
     lap("  segments and steps")
 
     lots = _fetch_ints(con, """
