@@ -96,10 +96,19 @@ def full(reason: str) -> Changes:
     return Changes(None, None, reason)
 
 
+def published_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
+    """The fingerprint the published warehouse attached as `catalog` was built with (None
+    before warehouses recorded one)."""
+    if not _has(con, catalog, "meta", "run", "fingerprint"):
+        return None
+    return con.execute(f"SELECT max(fingerprint) FROM {catalog}.meta.run").fetchone()[0]
+
+
 def since(con: duckdb.DuckDBPyConnection, ctx: AuditContext, lake: Path,
-          previous: str | None) -> Changes:
-    """Tonight's changes against the published warehouse attached as catalog `previous`."""
-    changes = _since(con, ctx, Path(lake), previous)
+          previous: str | None, printed: str | None = None) -> Changes:
+    """Tonight's changes against the published warehouse attached as catalog `previous`;
+    `printed`: tonight's fingerprint, if the caller already has it."""
+    changes = _since(con, ctx, Path(lake), previous, printed or fingerprint(ctx))
     if changes.full:
         log.info("recomputing every day: %s", changes.reason)
     else:
@@ -117,16 +126,16 @@ def _has(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str,
 
 
 def _since(con: duckdb.DuckDBPyConnection, ctx: AuditContext, lake: Path,
-           previous: str | None) -> Changes:
+           previous: str | None, printed: str) -> Changes:
     if previous is None:
         return full("no published night")
-    if not _has(con, previous, "meta", "run", "fingerprint"):
+    published_print = published_fingerprint(con, previous)
+    if published_print is None:
         return full("the published night records no fingerprint of its settings and code")
-    published, printed = con.execute(
-        f"SELECT business_date, fingerprint FROM {previous}.meta.run").fetchone()
+    published = con.execute(f"SELECT max(business_date) FROM {previous}.meta.run").fetchone()[0]
     if published >= ctx.business_date:
         return full(f"a re-run: the published night is {published}")
-    if printed != fingerprint(ctx):
+    if published_print != printed:
         return full("the settings or the audit's code changed since the published night")
     gone = con.execute(f"""
         SELECT count(*) FROM {previous}.meta.lake_files p

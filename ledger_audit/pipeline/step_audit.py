@@ -52,25 +52,27 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
         con = None
         try:
             preload()  # GX's import overlaps the build instead of following it
+            printed = fingerprint(ctx)  # the settings and code, hashed once
             con = connect(paths.building, ctx, new=True)
             previous = None
             if paths.warehouse.exists():
                 con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(paths.warehouse)})
             # duplicates: the published night's verdicts carried where that is exact
             notes = stage(con, state["entries"], paths.lake, carried=state["carried"],
-                          previous=published_catalog(con), fingerprint=fingerprint(ctx))
+                          previous=published_catalog(con), fingerprint=printed)
             if paths.warehouse.exists() and con.execute(
                     "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
                     " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
                 previous = "prev.marts.violations"
             with said_by("transforms") as path:  # what the night carried, or why it did not
-                changes = since(con, ctx, paths.lake, "prev" if paths.warehouse.exists() else None)
+                changes = since(con, ctx, paths.lake,
+                                "prev" if paths.warehouse.exists() else None, printed)
                 build_all(con, ctx, previous, changes)
             warnings += list(validate_marts(con, ctx, paths.docs) or [])
             con.execute(RUN_DDL)
             con.execute("INSERT INTO meta.run VALUES ($d, $landing, $lake, $n, now(), $f)",
                         {"d": business_date, "landing": state["landing"], "lake": str(paths.lake),
-                         "n": len(state["entries"]), "f": fingerprint(ctx)})
+                         "n": len(state["entries"]), "f": printed})
             summary = summarise(con)
             if previous:
                 con.execute("DETACH prev")

@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from core.sql import ident, literal
+from transforms.changes import published_fingerprint
 from transforms.landing import LakeEntry
 from transforms.landing.read import exact_path
 from transforms.marts.load_audit import build as load_audit
@@ -139,12 +140,7 @@ def incremental_excluded(con: duckdb.DuckDBPyConnection, source: str, mine: list
     first of the rows of its key, old or new."""
     if previous is None:
         return "no published warehouse"
-    printed = con.execute(
-        f"SELECT max(fingerprint) FROM {previous}.meta.run" if con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE database_name = $c AND schema_name = 'meta'"
-            " AND table_name = 'run' AND column_name = 'fingerprint'", {"c": previous}).fetchone()[0]
-        else "SELECT NULL").fetchone()[0]
-    if fingerprint is None or printed != fingerprint:
+    if fingerprint is None or published_fingerprint(con, previous) != fingerprint:
         return "the settings or the audit's code changed since the published night"
     judged = {(str(d), f): sha for d, f, sha in con.execute(
         f"SELECT dt, file, sha256 FROM {previous}.marts.load_audit WHERE source = $s",
