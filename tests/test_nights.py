@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import logging
 import re
 import shutil
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 from core.config import Config
 from ledger_audit.generate import generate
 from ledger_audit.pipeline import run_night
+from ledger_audit.pipeline.step_audit import said_by
 
 END = dt.date(2026, 11, 20)
 NIGHTS = [END - dt.timedelta(days=n) for n in (3, 2, 1, 0)]
@@ -69,28 +69,6 @@ def zone(tmp_path_factory) -> Path:
     return root
 
 
-class Said(logging.Handler):
-    """The log lines of the audit's transforms, kept to show which path each night took."""
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-    def __enter__(self):
-        self.logger = logging.getLogger("transforms")
-        self.level = self.logger.level
-        self.logger.setLevel(logging.INFO)
-        self.logger.addHandler(self)
-        return self
-
-    def __exit__(self, *exc):
-        self.logger.removeHandler(self)
-        self.logger.setLevel(self.level)
-
-
 NIGHT_LOG: dict[dt.date, list[str]] = {}
 
 
@@ -99,9 +77,9 @@ def one_by_one(zone) -> Path:
     wh = zone / "nightly" / "warehouse.duckdb"
     wh.parent.mkdir()
     for night in NIGHTS:
-        with Said() as said:
+        with said_by("transforms") as lines:
             run_night(zone / "landing", wh, night, Config())
-        NIGHT_LOG[night] = said.lines
+        NIGHT_LOG[night] = lines
     return wh
 
 
@@ -160,19 +138,19 @@ def test_a_night_with_other_settings_recomputes_every_day(one_by_one, tmp_path):
     shutil.copytree(one_by_one.parent, nightly)
     other = Config.model_validate({"platform": {"timezone": Config().platform.timezone},
                                    "rules": {"dispute_days": 31}})
-    with Said() as said:
+    with said_by("transforms") as lines:
         run_night(one_by_one.parent.parent / "landing", nightly / one_by_one.name,
                   END + dt.timedelta(days=1), other)
     assert ("recomputing every day: the settings or the audit's code changed since the"
-            " published night") in said.lines
-    assert not any(ln.startswith("RATING_MISMATCH: recomputed from") for ln in said.lines)
+            " published night") in lines
+    assert not any(ln.startswith("RATING_MISMATCH: recomputed from") for ln in lines)
 
 
 def test_rerunning_the_last_night_changes_nothing(one_by_one):
     before = tables(one_by_one, keep_when=True)
-    with Said() as said:
+    with said_by("transforms") as lines:
         run_night(one_by_one.parent.parent / "landing", one_by_one, END, Config())
-    assert f"recomputing every day: a re-run: the published night is {END}" in said.lines
+    assert f"recomputing every day: a re-run: the published night is {END}" in lines
     after = tables(one_by_one, keep_when=True)  # first_detected_on and loaded_at too
     assert_same(after, before, "a re-run")
 
@@ -203,9 +181,9 @@ def test_a_late_file_for_an_early_night_is_in_the_next_nights_tables_as_from_scr
     without = tables(wh)
     for dest, f in moved:
         dest.rename(f)
-    with Said() as said:
+    with said_by("transforms") as lines:
         summary = run_night(late / "landing", wh, END, Config())
-    assert any(ln.startswith(f"RATING_MISMATCH: recomputed from {LATE_DAY}, ") for ln in said.lines), said.lines
+    assert any(ln.startswith(f"RATING_MISMATCH: recomputed from {LATE_DAY}, ") for ln in lines), lines
     # the night says it judged the duplicates of the late sources over every file again
     assert "topups: duplicates judged over all" in summary
     assert f"topups/dt={LATE_DAY}/" in summary and "comes before the last published file" in summary
@@ -241,13 +219,13 @@ def test_a_late_copy_that_displaces_a_kept_record_recomputes_every_day(zone, tmp
     early.write_text(",".join(cols) + "\n" + ",".join("" if v is None else str(v) for v in copy.values())
                      + "\n", encoding="utf-8")
 
-    with Said() as said:
+    with said_by("transforms") as lines:
         run_night(landing, wh, END, Config())
     scratch = tmp_path / "scratch" / "warehouse.duckdb"
     scratch.parent.mkdir()
     run_night(landing, scratch, END, Config())
 
-    assert "recomputing every day: a new file changes which copy of an earlier record is kept" in said.lines
+    assert "recomputing every day: a new file changes which copy of an earlier record is kept" in lines
     con = duckdb.connect(str(wh), read_only=True)
     kept = con.execute("SELECT _file, amount FROM staging.usage WHERE request_id = $r",
                        {"r": copy["request_id"]}).fetchall()
