@@ -31,6 +31,7 @@ WHEN_NOT_WHAT = {("marts", "load_audit"): ["loaded_at"], ("marts", "violations")
 # history tables: only the rows of the warehouse's own (last) night are compared
 LAST_NIGHT_ONLY = {("marts", "violation_history"): "night"}
 LATE_DAY = END - dt.timedelta(days=10)
+BEFORE_LAST = "before-last"  # the one-by-one nights' warehouse as night END-1 published it
 
 
 def tables(path: Path, *, keep_when: bool = False) -> dict[str, list[tuple]]:
@@ -80,7 +81,16 @@ def one_by_one(zone) -> Path:
         with said_by("transforms") as lines:
             run_night(zone / "landing", wh, night, Config())
         NIGHT_LOG[night] = lines
+        if night == END - dt.timedelta(days=1):
+            shutil.copytree(wh.parent, zone / BEFORE_LAST)
     return wh
+
+
+def night_before_last(one_by_one: Path, dest: Path) -> Path:
+    """A copy of the one-by-one nights' warehouse (with its lake) as night END-1 published it,
+    for a test that changes the landing zone before night END."""
+    shutil.copytree(one_by_one.parent.parent / BEFORE_LAST, dest)
+    return dest / one_by_one.name
 
 
 @pytest.fixture(scope="module")
@@ -195,15 +205,13 @@ def test_a_late_file_for_an_early_night_is_in_the_next_nights_tables_as_from_scr
     assert_same(tables(wh), tables(from_scratch), "a late file")
 
 
-def test_a_late_copy_that_displaces_a_kept_record_recomputes_every_day(zone, tmp_path):
+def test_a_late_copy_that_displaces_a_kept_record_recomputes_every_day(zone, one_by_one, tmp_path):
     """A late file sorting before an earlier one makes staging keep its copy of a record instead
     of the one published (rules.md §6 "Duplicates"): findings carried from that night could rest
     on the dropped copy, so the next night recomputes every day, equal to a run from scratch."""
     landing = tmp_path / "landing"
     shutil.copytree(zone / "landing", landing)
-    wh = tmp_path / "nightly" / "warehouse.duckdb"
-    wh.parent.mkdir()
-    run_night(landing, wh, END - dt.timedelta(days=1), Config())
+    wh = night_before_last(one_by_one, tmp_path / "nightly")
     con = duckdb.connect(str(wh), read_only=True)
     cols = ["request_id", "account_id", "api_key_id", "model", "started_at", "input_tokens",
             "output_tokens", "amount", "cash_amount", "trial_amount", "discount_amount",
@@ -251,7 +259,7 @@ def _staging_and_audit(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_a_new_nights_copy_of_a_row_loaded_nights_ago_is_judged_as_from_scratch(zone):
+def test_a_new_nights_copy_of_a_row_loaded_nights_ago_is_judged_as_from_scratch(zone, one_by_one):
     """Night END brings a file resending two top-ups first loaded on 2026-11-05 (rows 1 and 2
     of topups/dt=2026-11-05/part-000.csv): one byte for byte, one with another amount. Judged
     against the published keys only, they are a duplicate and a conflicting copy naming the
@@ -265,8 +273,7 @@ def test_a_new_nights_copy_of_a_row_loaded_nights_ago_is_judged_as_from_scratch(
         "pay_16c8ae113a8db6b4,,,succeeded,,b0040\n"
         "T00000076,A00000076,2026-11-05T23:06:38.000500+08:00,80.00,wechat_pay,"
         "pay_f356b238d69b731e,,,succeeded,,b0040\n", encoding="utf-8")
-    nightly = root / "nightly" / "warehouse.duckdb"
-    run_night(root / "landing", nightly, END - dt.timedelta(days=1), Config())
+    nightly = night_before_last(one_by_one, root / "nightly")  # night END-1 did not see RESENT
     summary = run_night(root / "landing", nightly, END, Config())
     quick = next(line for line in summary.splitlines() if "against the published keys" in line)
     assert "topups" in quick, summary  # the shortcut was taken, not the full scan
@@ -288,15 +295,14 @@ def test_a_new_nights_copy_of_a_row_loaded_nights_ago_is_judged_as_from_scratch(
     assert_same(tables(nightly), tables(scratch), "a resent row")
 
 
-def test_a_late_file_with_the_first_copy_of_a_published_row_is_judged_as_from_scratch(zone):
+def test_a_late_file_with_the_first_copy_of_a_published_row_is_judged_as_from_scratch(zone, one_by_one):
     """A file for 2026-11-02 arrives after night END-1, resending top-up T00000048 first
     loaded on 2026-11-05. It comes first in (dt, file) now, so the published 2026-11-05 row
     becomes the duplicate: the shortcut would miss that, and the night takes the full scan."""
     root = zone / "late-copy"
     shutil.copytree(zone / "landing", root / "landing")
     late = root / "landing" / "topups" / "dt=2026-11-02" / "late-000.csv"
-    nightly = root / "nightly" / "warehouse.duckdb"
-    run_night(root / "landing", nightly, END - dt.timedelta(days=1), Config())
+    nightly = night_before_last(one_by_one, root / "nightly")
     late.write_text(
         "topup_id,account_id,paid_at,amount,method,payer_ref_hash,payer_id_hash,promotion_ids,"
         "status,chargeback_at,ingest_batch\n"
