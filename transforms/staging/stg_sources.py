@@ -128,7 +128,7 @@ def published_catalog(con: duckdb.DuckDBPyConnection, catalog: str = "prev") -> 
 
 
 def incremental_excluded(con: duckdb.DuckDBPyConnection, source: str, mine: list[LakeEntry],
-                         previous: str | None, fingerprint: str | None = None,
+                         previous: str | None, same_code: bool,
                          ) -> tuple[list[LakeEntry], list[LakeEntry]] | str:
     """Whether this source's duplicates can be judged for its new files alone: (old, new)
     entries, after copying the published warehouse's excluded rows of the old files; else why
@@ -137,10 +137,11 @@ def incremental_excluded(con: duckdb.DuckDBPyConnection, source: str, mine: list
     Exact when the old files are the very files the published night judged (its load_audit),
     unchanged, and every new file comes after all of them in (dt, file): no new row comes
     before an old one, so no old row's verdict can change, and a new row's first copy is the
-    first of the rows of its key, old or new."""
+    first of the rows of its key, old or new. `same_code`: the published night was built with
+    tonight's settings and code (its fingerprint, read once by stage)."""
     if previous is None:
         return "no published warehouse"
-    if fingerprint is None or published_fingerprint(con, previous) != fingerprint:
+    if not same_code:
         return "the settings or the audit's code changed since the published night"
     judged = {(str(d), f): sha for d, f, sha in con.execute(
         f"SELECT dt, file, sha256 FROM {previous}.marts.load_audit WHERE source = $s",
@@ -190,10 +191,12 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
         by_source.setdefault(e.source, []).append(e)
 
     notes = []
+    same_code = (previous is not None and fingerprint is not None
+                 and published_fingerprint(con, previous) == fingerprint)
     for name, src in SOURCES.items():
         mine = by_source.get(name, [])
         if len(mine) and sum(e.rows_valid for e in mine):
-            split = incremental_excluded(con, name, mine, previous, fingerprint)
+            split = incremental_excluded(con, name, mine, previous, same_code)
             if isinstance(split, str):
                 notes.append(f"{name}: duplicates judged over all {len(mine)} file(s): {split}")
                 find_excluded(con, src, [e.parquet(lake) for e in mine])
