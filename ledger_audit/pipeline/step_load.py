@@ -75,7 +75,7 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
         cursors: list[duckdb.DuckDBPyConnection] = []
         lock = threading.Lock()
 
-        def type_one(lf, sha, st):
+        def cursor() -> duckdb.DuckDBPyConnection:
             # each worker types its files on its own cursor (a connection of the same database:
             # one memory limit), so two small files are typed at once and DuckDB's planning of
             # one overlaps the reading of the other
@@ -83,15 +83,15 @@ def load(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                 cur = local.con = con.cursor()
                 with lock:
                     cursors.append(cur)
-            return load_file(cur, lf, paths.lake, sha, config.platform.timezone, stat=st)
+            return cur
+
+        def type_one(lf, sha, st):
+            return load_file(cursor(), lf, paths.lake, sha, config.platform.timezone, stat=st)
 
         def type_batch(batch):
-            if (cur := getattr(local, "con", None)) is None:
-                cur = local.con = con.cursor()
-                with lock:
-                    cursors.append(cur)
-            return load_jsonl_files(cur, [b[0] for b in batch], paths.lake, [b[1] for b in batch],
-                                    config.platform.timezone, [b[2] for b in batch])
+            return load_jsonl_files(cursor(), [b[0] for b in batch], paths.lake,
+                                    [b[1] for b in batch], config.platform.timezone,
+                                    [b[2] for b in batch])
 
         # [index in entries, landing file, future, index in its batch or None, sha, stat],
         # in file order
