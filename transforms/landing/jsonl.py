@@ -159,11 +159,10 @@ def jsonl_native_select(contract: list[str], filename: bool = False) -> tuple[st
                           for n in contract)
     present = " | ".join(f"CASE WHEN {ident(n)} IS NOT NULL THEN {1 << i} ELSE 0 END::BIGINT"
                          for i, n in enumerate(contract))
+    also = ", filename" if filename else ""
     sql = (f"SELECT row_number() OVER () AS _row, NULL::VARCHAR AS j, {text},"
-           f" ({suspect}) AS _suspect, ({present}) AS _present FROM {scan}")
-    if filename:
-        sql = sql.replace(" AS _present FROM", " AS _present, filename FROM")
-    return sql, "j", "_suspect, _present" + (", filename" if filename else "")
+           f" ({suspect}) AS _suspect, ({present}) AS _present{also} FROM {scan}")
+    return sql, "j", "_suspect, _present" + also
 
 
 def original_lines(lf: LandingFile, rows: set[int]) -> dict[int, str]:
