@@ -166,9 +166,8 @@ def load_jsonl_files(con: duckdb.DuckDBPyConnection, lfs: list[LandingFile], lak
     try:
         for name, first, last, n, suspect, mask in per_file:
             i = at.get(name)
-            present = [c for k, c in enumerate(contract) if (mask or 0) >> k & 1]
             if (i is None or suspect or last - first + 1 != n  # a file's rows not in one run
-                    or not all(r in present for r in src.required)):
+                    or not _gives_required(src, contract, mask)):
                 continue
             lf = lfs[i]
             try:
@@ -182,6 +181,13 @@ def load_jsonl_files(con: duckdb.DuckDBPyConnection, lfs: list[LandingFile], lak
     finally:
         con.execute(f"DROP TABLE IF EXISTS {BATCH}")
     return out
+
+
+def _gives_required(src, contract: list[str], mask: int | None) -> bool:
+    """Whether a native read's rows give every required column a value somewhere: `mask` is the
+    bit_or of the rows' `_present` bits (bit i: contract column i has a value)."""
+    present = {c for i, c in enumerate(contract) if (mask or 0) >> i & 1}
+    return all(r in present for r in src.required)
 
 
 def _require(lf: LandingFile, present: list[str], rows: int) -> None:
@@ -208,8 +214,7 @@ def _copy_jsonl(con: duckdb.DuckDBPyConnection, lf: LandingFile, p: str):
             f"SELECT count(*), count(*) FILTER (_suspect), bit_or(_present) FROM {TYPED}").fetchall()[0]
         # a required column with no value in any row: absent (the file fails) or null in every
         # row (each row is quarantined); only the exact reader tells these apart
-        present = [c for i, c in enumerate(contract) if (mask or 0) >> i & 1]
-        if not suspect and (not n or all(r in present for r in src.required)):
+        if not suspect and (not n or _gives_required(src, contract, mask)):
             return lambda rows: original_lines(lf, set(rows))
     except duckdb.Error:
         pass  # read again in Python, which keeps numbers as written and names a bad line
