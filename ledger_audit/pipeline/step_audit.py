@@ -55,18 +55,17 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
             printed = fingerprint(ctx)  # the settings and code, hashed once
             con = connect(paths.building, ctx, new=True)
             previous = None
-            if paths.warehouse.exists():
+            if published := paths.warehouse.exists():
                 con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(paths.warehouse)})
             # duplicates: the published night's verdicts carried where that is exact
             notes = stage(con, state["entries"], paths.lake, carried=state["carried"],
                           previous=published_catalog(con), fingerprint=printed)
-            if paths.warehouse.exists() and con.execute(
+            if published and con.execute(
                     "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
                     " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:
                 previous = "prev.marts.violations"
             with said_by("transforms") as path:  # what the night carried, or why it did not
-                changes = since(con, ctx, paths.lake,
-                                "prev" if paths.warehouse.exists() else None, printed)
+                changes = since(con, ctx, paths.lake, "prev" if published else None, printed)
                 build_all(con, ctx, previous, changes)
             warnings += list(validate_marts(con, ctx, paths.docs) or [])
             con.execute(RUN_DDL)
