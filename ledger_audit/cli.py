@@ -84,6 +84,7 @@ def generate(
     end: Annotated[str, typer.Option(help="last business date, YYYY-MM-DD")] = "2026-11-20",
     usage_rows: Annotated[int | None, typer.Option(help="approximate usage rows (default: scales with accounts and days)")] = None,
     last_day_usage_rows: Annotated[int, typer.Option(help="extra usage rows on the last day, written in chunks as gzip JSONL (one big new day on top of the history)")] = 0,
+    even_days: Annotated[bool, typer.Option(help="the same number of usage rows every day (else days grow as accounts join)")] = False,
     usage_format: Annotated[str | None, typer.Option(help="one format for every usage file, e.g. .jsonl.gz (default: formats rotate)")] = None,
 ) -> None:
     """Write a synthetic landing zone with planted violations of every rule, and their expected list."""
@@ -91,7 +92,8 @@ def generate(
 
     try:
         summary = gen(out, accounts=accounts, days=days, seed=seed, end=_date(end), usage_rows=usage_rows,
-                      last_day_usage_rows=last_day_usage_rows, usage_format=usage_format)
+                      last_day_usage_rows=last_day_usage_rows, usage_format=usage_format,
+                      even_days=even_days)
     except AuditError as exc:
         _fail(exc)
     typer.echo(summary)

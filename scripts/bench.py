@@ -8,7 +8,8 @@ day), then the chosen scenarios run, each on a fresh warehouse:
 
   --first-night   (a) the night of the last day D over all D days, from scratch;
   --next-night    (b) night D on top of night D-1 already run (the history);
-  --nights K      (c) the last K nights one after the other; the first reads every day up to it.
+  --nights K      (c) the last K nights one after the other; the first reads every day up to it
+                  (each night's own steps only: no breakdown, no reports).
 
 Every stage runs in its own process, which reports its wall time and peak resident memory
 (ru_maxrss), so one stage's memory does not hide another's: load, validate, audit, publish and
@@ -49,7 +50,8 @@ if stage == "generate":
     from ledger_audit.generate import generate
     generate(Path(a["landing"]), accounts=a["accounts"], days=a["days"], seed=a["seed"],
              end=dt.date.fromisoformat(a["date"]), usage_rows=a["usage_rows"],
-             last_day_usage_rows=a["last_day_usage_rows"], usage_format=".jsonl.gz")
+             last_day_usage_rows=a["last_day_usage_rows"], usage_format=".jsonl.gz",
+             even_days=a["even_days"])
 elif stage == "floor":
     import duckdb
     from core.config import Config
@@ -151,8 +153,9 @@ def usage_files(landing: Path, days: list[dt.date]) -> list[str]:
 
 
 def run_night(landing: Path, warehouse: Path, date: dt.date, new_days: list[dt.date],
-              reports: bool) -> dict:
-    """Floor, then the night's stages, then the audit's breakdown on copies, then reports."""
+              reports: bool, breakdown: bool = True) -> dict:
+    """Floor, then the night's stages, then (`breakdown`) the audit's parts on copies, then
+    reports (`reports`)."""
     files = usage_files(landing, new_days)
     bad = [f for f in files if not f.endswith((".jsonl", ".jsonl.gz"))]
     if bad:
@@ -162,7 +165,7 @@ def run_night(landing: Path, warehouse: Path, date: dt.date, new_days: list[dt.d
     common = {"landing": str(landing), "warehouse": str(warehouse), "date": date.isoformat()}
     stages = {}
     for stage in NIGHT:
-        if stage == "publish":
+        if stage == "publish" and breakdown:
             # the audit's parts, re-built on copies of the warehouse the audit just made
             for part in BREAKDOWN:
                 copy = warehouse.with_name(warehouse.name + ".bench-copy")
@@ -223,6 +226,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--last-day-usage-rows", type=int, default=0,
                     help="extra usage rows on the last day (one big new day on top of history)")
+    ap.add_argument("--even-days", action="store_true",
+                    help="the same number of usage rows every day (else days grow as accounts join)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--date", default="2026-11-20", help="the last day D")
     ap.add_argument("--first-night", action="store_true", help="(a) night D from scratch")
@@ -248,7 +253,8 @@ def main() -> None:
     report = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}}
     gen = child("generate", landing=str(landing), accounts=a.accounts, days=a.days, seed=a.seed,
-                date=a.date, usage_rows=a.usage_rows, last_day_usage_rows=a.last_day_usage_rows)
+                date=a.date, usage_rows=a.usage_rows, last_day_usage_rows=a.last_day_usage_rows,
+                even_days=a.even_days)
     report["generate"] = gen
     if "error" in gen:
         sys.exit(f"bench: generate failed: {gen['error']}")
@@ -258,8 +264,8 @@ def main() -> None:
     reports = has_report_command()
     report["scenarios"] = {}
 
-    def night(wh: Path, i: int, new_days: list[dt.date]) -> dict:
-        return run_night(landing, wh, days[i], new_days, reports)
+    def night(wh: Path, i: int, new_days: list[dt.date], whole: bool = True) -> dict:
+        return run_night(landing, wh, days[i], new_days, reports and whole, whole)
 
     if a.first_night:
         n = night(a.out / "a" / "warehouse.duckdb", -1, days)
@@ -276,7 +282,8 @@ def main() -> None:
     if a.nights:
         wh = a.out / "c" / "warehouse.duckdb"
         first = a.days - a.nights
-        runs = [night(wh, i, days[: i + 1] if i == first else [days[i]])
+        # (c) prints each night's time alone: no breakdown, no reports
+        runs = [night(wh, i, days[: i + 1] if i == first else [days[i]], whole=False)
                 for i in range(first, a.days)]
         ok = [r for r in runs if "seconds" in r]
         ratio = ok[-1]["seconds"] / ok[0]["seconds"] if len(ok) == len(runs) and ok else None

@@ -1,7 +1,7 @@
 """`ledger-audit generate`: a synthetic landing zone with planted cases of every rule.
 
     generate(out, accounts=1000, days=30, seed=1, end=date(2026, 11, 20), usage_rows=None,
-             last_day_usage_rows=0, usage_format=None) -> str
+             last_day_usage_rows=0, usage_format=None, even_days=False) -> str
 
 Writes `out/<source>/dt=YYYY-MM-DD/part-NNN.<ext>` for the eleven sources of
 docs/data-contract.md, plus
@@ -16,6 +16,8 @@ Usage is written one partition at a time (its text is never built for all rows a
 `usage_format` (e.g. ".jsonl.gz", as logs arrive) fixes the format of its files, else formats
 rotate. `last_day_usage_rows` adds that many usage rows on the last day, made and written in
 chunks (bulk.py), so a day far larger than memory can be generated on top of the history.
+`even_days` gives every day the same number of background calls (else days grow as accounts
+join), so a benchmark of nights in turn compares nights of one size.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def generate(
     usage_rows: int | None = None,
     last_day_usage_rows: int = 0,
     usage_format: str | None = None,
+    even_days: bool = False,
 ) -> str:
     """Write the landing zone and its expected lists into `out`; return a short summary."""
     out = Path(out)
@@ -110,7 +113,7 @@ def generate(
         shutil.rmtree(out)
     out.mkdir(parents=True)
     rng = np.random.default_rng(seed)
-    bg = background.build(rng, accounts, days, end, usage_rows)
+    bg = background.build(rng, accounts, days, end, usage_rows, even_days)
     n, now = bg["n"], bg["now"]
     pt = planted.plant(n, end)
 

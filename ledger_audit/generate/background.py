@@ -82,9 +82,12 @@ def id_list(prefix: str, idx: np.ndarray, width: int = 8) -> pl.Series:
 
 
 def build(
-    rng: np.random.Generator, n: int, days: int, end: dt.date, usage_rows: int | None
+    rng: np.random.Generator, n: int, days: int, end: dt.date, usage_rows: int | None,
+    even_days: bool = False,
 ) -> dict:
-    """Background frames before funding (internal types: µs ints, micro-yuan ints)."""
+    """Background frames before funding (internal types: µs ints, micro-yuan ints).
+
+    `even_days`: every day carries the same number of calls (else days grow as accounts join)."""
     start_day = end - dt.timedelta(days=days - 1)
     win0, now = local_us(start_day), local_us(end + dt.timedelta(days=1))
     n_usage = usage_rows if usage_rows is not None else n * days * 2
@@ -170,6 +173,15 @@ def build(
     n_u = len(u_acct)
     lo = active0[u_acct]
     u_at = lo + (rng.random(n_u) * (active1 - lo)).astype(np.int64)
+    if even_days:  # the calls of accounts there from the start fill what the joiners leave
+        joiner = new[u_acct]
+        joined = np.bincount((u_at[joiner] - win0) // DAY, minlength=days)[:days]
+        want = np.clip(n_u / days - joined, 0, None)
+        old = np.flatnonzero(~joiner)
+        if len(old) and want.sum() > 0:
+            day = rng.choice(days, size=len(old), p=want / want.sum())
+            at = win0 + day * DAY + (rng.random(len(old)) * DAY).astype(np.int64)
+            u_at[old] = np.minimum(at, active1)
     u_at = u_at // 1000 * 1000
     # distinct instants: sort, then push ties up by whole milliseconds
     order = np.argsort(u_at, kind="stable")
