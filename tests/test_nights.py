@@ -31,6 +31,7 @@ WHEN_NOT_WHAT = {("marts", "load_audit"): ["loaded_at"], ("marts", "violations")
 # history tables: only the rows of the warehouse's own (last) night are compared
 LAST_NIGHT_ONLY = {("marts", "violation_history"): "night"}
 LATE_DAY = END - dt.timedelta(days=10)
+LOCK_DAY = dt.date(2026, 11, 14)  # the lock planted for USAGE_WHILE_SUSPENDED in this zone
 BEFORE_LAST = "before-last"  # the one-by-one nights' warehouse as night END-1 published it
 
 
@@ -203,6 +204,25 @@ def test_a_late_file_for_an_early_night_is_in_the_next_nights_tables_as_from_scr
     assert late_files >= len(moved)
     assert without["marts.account_balances"] != tables(from_scratch)["marts.account_balances"]
     assert_same(tables(wh), tables(from_scratch), "a late file")
+
+
+def test_a_late_lock_recomputes_the_suspension_rules_from_its_date(zone, from_scratch):
+    """The lock and unlock of the account planted for USAGE_WHILE_SUSPENDED (business date
+    LOCK_DAY) arrive only before night END, with no call of that date: the rules by day that
+    read account actions must recompute from the lock's date, not from END."""
+    root = zone / "late-lock"
+    shutil.copytree(zone / "landing", root / "landing")
+    lock_day = root / "landing" / "account_actions" / f"dt={LOCK_DAY}"
+    shutil.move(lock_day, root / "held")
+    wh = root / "warehouse.duckdb"
+    run_night(root / "landing", wh, END - dt.timedelta(days=1), Config())
+    without = tables(wh)["marts.violations"]
+    assert not any(r[1] == "USAGE_WHILE_SUSPENDED" for r in without), "the lock is not held back"
+    shutil.move(root / "held", lock_day)
+    with said_by("transforms") as lines:
+        run_night(root / "landing", wh, END, Config())
+    assert_same(tables(wh), tables(from_scratch), "a late lock")
+    assert f"USAGE_WHILE_SUSPENDED: recomputed from {LOCK_DAY}, 0 findings of earlier dates carried" in lines
 
 
 def test_a_late_copy_that_displaces_a_kept_record_recomputes_every_day(zone, one_by_one, tmp_path):

@@ -4,7 +4,9 @@
 --               (exclusive); overlapping suspensions merge, any resuming action ends them all;
 --   terminated  from a close or terminate to the next reinstate (unlock/unfreeze do not end it).
 -- Reading: actions of one account at the same instant apply in action_id order (the last one
--- decides the state). A TEMP view over the as-of views, like them.
+-- decides the state). A TEMP view over the as-of views, like them. Only the calls from
+-- getvariable('recompute_from') on (the start of a business date; -infinity on a full night):
+-- both rules are rules by day (transforms/rules/__init__.py), every action still counts.
 CREATE OR REPLACE TEMP VIEW int_usage__out_of_service AS
 WITH actions AS (
     SELECT account_id, "at", action, action_id,
@@ -23,6 +25,7 @@ WITH actions AS (
     SELECT u.account_id, u.business_date, u.request_id, u.started_at, u.amount, k.kind
     FROM int_usage u, (VALUES ('suspended'), ('terminated')) k(kind)
     WHERE u.account_id IN (SELECT account_id FROM changes)
+      AND u.started_at >= getvariable('recompute_from')  -- the rules by day: whole dates from it
 )
 SELECT u.account_id, u.business_date, u.request_id, u.started_at, u.amount, u.kind,
        s.action_id

@@ -3,6 +3,7 @@
 -- clause: Kimi User Agreement, 服务协议的终止 — 注销账户、终止服务后服务协议关系解除 (once the account is closed or terminated the service relationship ends)
 -- audience: legal
 -- settings: platform.timezone
+-- days: usage.started_at, account_actions.at
 -- Flags, per account and business date, usage that started at or after a `close` or `terminate` and
 -- before the next `reinstate` (half-open, rules.md §6 "Intervals"; unlock/unfreeze do not end a
 -- termination). amount_at_stake = Σ amount of those usage rows.
@@ -10,7 +11,9 @@
 -- Exists because a closed or terminated account must not be served, and what it was billed is
 -- disputed.
 -- Implementation: The intervals are worked out once, in
--- transforms/intermediate/int_usage__out_of_service.sql.
+-- transforms/intermediate/int_usage__out_of_service.sql. A rule by day: a finding of date d rests
+-- on the calls of d and the actions before them, so a night recomputes only from the first date
+-- its new calls or actions touch.
 SELECT account_id,
        'account-date' AS subject_type,
        account_id || '|' || strftime(business_date, '%Y-%m-%d') AS subject_id,

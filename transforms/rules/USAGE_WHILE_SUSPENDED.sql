@@ -3,6 +3,7 @@
 -- clause: Zhipu Service Agreement §5.2, §5.3 — during the account lock period Zhipu suspends service usage and locks the user's API keys
 -- audience: legal
 -- settings: platform.timezone
+-- days: usage.started_at, account_actions.at
 -- Flags, per account and business date, usage that started while the account was suspended: from a
 -- `lock` or `freeze` (inclusive) to the next `unlock`, `unfreeze` or `reinstate` (exclusive);
 -- overlapping suspensions merge and any resuming action ends them all (rules.md §6 "Intervals").
@@ -11,7 +12,9 @@
 -- state).
 -- Exists because service given while the account is locked is service the lock should have stopped.
 -- Implementation: The intervals are worked out once, in
--- transforms/intermediate/int_usage__out_of_service.sql.
+-- transforms/intermediate/int_usage__out_of_service.sql. A rule by day: a finding of date d rests
+-- on the calls of d and the actions before them, so a night recomputes only from the first date
+-- its new calls or actions touch.
 SELECT account_id,
        'account-date' AS subject_type,
        account_id || '|' || strftime(business_date, '%Y-%m-%d') AS subject_id,
