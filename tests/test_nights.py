@@ -133,6 +133,15 @@ def test_each_later_night_restarts_the_balance_from_the_published_night(one_by_o
             f"balance: restarting from the published night {before} "), balance(night)
 
 
+def test_each_later_night_keeps_the_published_liability_caps(one_by_one):
+    """The nights one by one (equal to a run from scratch, above) kept the caps of claims filed
+    before each night instead of summing their accounts' calls again."""
+    for night in NIGHTS[1:]:
+        said = [ln for ln in NIGHT_LOG[night] if ln.startswith("liability caps: ")]
+        assert len(said) == 1 and re.fullmatch(rf"liability caps: [1-9]\d* carried \(filed before {night}\)",
+                                               said[0]), said
+
+
 def test_a_finding_seen_on_an_earlier_night_keeps_that_night_as_first_detected(one_by_one):
     con = duckdb.connect(str(one_by_one), read_only=True)
     nightly = {(r, s): d for r, s, d in con.execute(
@@ -260,6 +269,38 @@ def test_a_late_copy_that_displaces_a_kept_record_recomputes_every_day(zone, one
     con.close()
     assert kept == [(str(early.relative_to(landing)), copy["amount"])]
     assert_same(tables(wh), tables(scratch), "a late copy kept instead of a published one")
+
+
+def test_a_late_call_before_a_published_claim_raises_its_cap_as_from_scratch(zone, one_by_one, tmp_path):
+    """A call started before a claim was filed, delivered late: the claim's published cap
+    (intermediate.int_claims__caps) must not be carried; it is summed again, as from scratch."""
+    landing = tmp_path / "landing"
+    shutil.copytree(zone / "landing", landing)
+    wh = night_before_last(one_by_one, tmp_path / "nightly")
+    con = duckdb.connect(str(wh), read_only=True)
+    claim, account, model, cap, at, day = con.execute(
+        "SELECT claim_id, account_id, model, cap, filed_at - INTERVAL 1 HOUR,"
+        " strftime(timezone('Asia/Shanghai', filed_at - INTERVAL 1 HOUR), '%Y-%m-%d')"
+        " FROM marts.liability_caps WHERE cap_basis = 'paid' ORDER BY filed_at LIMIT 1").fetchone()
+    con.close()
+    call = {"request_id": "late-cap-call", "account_id": account, "api_key_id": "k-late", "model": model,
+            "started_at": at.isoformat(), "input_tokens": 1000, "output_tokens": 0, "amount": "7.00",
+            "cash_amount": "7.00", "trial_amount": "0", "discount_amount": "0", "unpaid_amount": "0",
+            "moderation_label": ""}
+    late = landing / "usage" / f"dt={day}" / "late-cap-call.csv"
+    late.write_text(",".join(call) + "\n" + ",".join(str(v) for v in call.values()) + "\n",
+                    encoding="utf-8")
+
+    run_night(landing, wh, END, Config())
+    scratch = tmp_path / "scratch" / "warehouse.duckdb"
+    scratch.parent.mkdir()
+    run_night(landing, scratch, END, Config())
+
+    con = duckdb.connect(str(wh), read_only=True)
+    now = con.execute("SELECT cap FROM marts.liability_caps WHERE claim_id = $c", {"c": claim}).fetchone()[0]
+    con.close()
+    assert now == cap + 7
+    assert_same(tables(wh), tables(scratch), "a late call before a published claim")
 
 
 RESENT = f"topups/dt={END}/zz-resent.csv"

@@ -10,6 +10,8 @@
 -- cap per claim). amount_at_stake = the excess, Σ paid − cap.
 -- Reading: Payments dated at or after "now" do not count yet.
 -- Exists because compensation beyond the fees of the service in breach was never owed.
+-- Implementation: each claim's cap is worked out once, in intermediate.int_claims__caps
+-- (transforms/intermediate/caps.py), which keeps the published caps no new call can change.
 WITH per_service AS (
     SELECT account_id, model,
            arg_max(claim_id, (filed_at, claim_id)) AS latest_claim_id,
@@ -18,13 +20,10 @@ WITH per_service AS (
            list(claim_id ORDER BY filed_at, claim_id) AS claim_ids
     FROM int_claims
     GROUP BY account_id, model
-), capped AS (
-    SELECT p.*,
-           coalesce((SELECT sum(CASE WHEN $cap_basis = 'charged' THEN u.amount ELSE u.cash_amount END)
-                     FROM int_usage u
-                     WHERE u.account_id = p.account_id AND u.model = p.model
-                       AND u.started_at <= p.latest_filed_at), 0) AS cap
+), capped AS (      -- the cap at the latest claim's filed_at (intermediate.int_claims__caps)
+    SELECT p.*, k.cap
     FROM per_service p
+    JOIN intermediate.int_claims__caps k ON k.claim_id = p.latest_claim_id
 )
 SELECT account_id,
        'claim' AS subject_type,

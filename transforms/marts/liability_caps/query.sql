@@ -18,14 +18,10 @@ WITH claims AS (
            CASE WHEN c.damage_type = 'direct' AND c.cause = 'platform_fault'
                 THEN c.claimed_amount ELSE 0 END::DECIMAL(18, 2) AS eligible
     FROM int_claims c
-), capped AS (
-    SELECT c.*,
-           $cap_basis AS cap_basis,
-           coalesce((SELECT sum(CASE WHEN $cap_basis = 'charged' THEN u.amount ELSE u.cash_amount END)
-                     FROM int_usage u
-                     WHERE u.account_id = c.account_id AND u.model = c.model
-                       AND u.started_at <= c.filed_at), 0)::DECIMAL(38, 6) AS cap
+), capped AS (     -- the cap at filed_at: intermediate.int_claims__caps
+    SELECT c.*, k.cap_basis, k.cap
     FROM claims c
+    JOIN intermediate.int_claims__caps k USING (claim_id)
 ), paying AS (
     SELECT *, greatest(0, least(eligible, cap - paid_before))::DECIMAL(38, 6) AS payable FROM capped
 )
