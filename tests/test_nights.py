@@ -133,13 +133,15 @@ def test_each_later_night_restarts_the_balance_from_the_published_night(one_by_o
             f"balance: restarting from the published night {before} "), balance(night)
 
 
-def test_each_later_night_keeps_the_published_liability_caps(one_by_one):
+def test_each_later_night_keeps_the_published_caps_and_labelled_calls(one_by_one):
     """The nights one by one (equal to a run from scratch, above) kept the caps of claims filed
-    before each night instead of summing their accounts' calls again."""
+    before each night instead of summing their accounts' calls again, and the labelled calls of
+    earlier dates instead of reading every call of history."""
     for night in NIGHTS[1:]:
-        said = [ln for ln in NIGHT_LOG[night] if ln.startswith("liability caps: ")]
-        assert len(said) == 1 and re.fullmatch(rf"liability caps: [1-9]\d* carried \(filed before {night}\)",
-                                               said[0]), said
+        for what, words in (("liability caps", "filed before"), ("labelled calls", "dates before")):
+            said = [ln for ln in NIGHT_LOG[night] if ln.startswith(f"{what}: ")]
+            assert len(said) == 1 and re.fullmatch(
+                rf"{what}: [1-9]\d* carried \({words} {night}\)", said[0]), said
 
 
 def test_a_finding_seen_on_an_earlier_night_keeps_that_night_as_first_detected(one_by_one):

@@ -9,12 +9,13 @@
 -- suffices). occurred_at: the earliest instant the count was reached. amount_at_stake 0. Evidence
 -- lists every labelled request inside a qualifying window.
 -- Exists because repeated prohibited content calls for blocking and a report to the authorities.
+-- Implementation: the labelled calls are kept in intermediate.int_usage__labelled
+-- (transforms/intermediate/labelled.py), which carries the published days' rows.
 WITH labelled AS (
     SELECT account_id, request_id, started_at, moderation_label,
            lead(started_at, $content_violations_min - 1) OVER (
                PARTITION BY account_id ORDER BY started_at, request_id) AS nth_at
-    FROM int_usage
-    WHERE nullif(trim(moderation_label), '') IS NOT NULL
+    FROM intermediate.int_usage__labelled   -- the calls with a (non-blank) label
 ), windows AS (        -- qualifying windows [s, e): the min-th labelled row from s falls inside
     SELECT account_id, started_at AS s, started_at + to_days($content_violations_days) AS e, nth_at
     FROM labelled
