@@ -6,6 +6,8 @@
     out/warehouse.duckdb.lock       held by a step while it writes (one night at a time)
     out/warehouse.lake/             immutable typed landing files (transforms/landing/)
     out/warehouse.lake/_loads/D.json  what `load` found for date D (read by validate and audit)
+    out/warehouse.lake/_loads/D.verdicts/  the duplicate verdicts `validate` reached on the new
+                                    files, for `audit` (named by a hash of what they follow from)
     out/warehouse.gx/               Great Expectations Data Docs
 
 Publishing is one os.replace of `.next` onto the published file: readers that already have the
@@ -60,6 +62,10 @@ class WarehousePaths:
 
     def load_state(self, business_date) -> Path:
         return self.lake / "_loads" / f"{business_date.isoformat()}.json"
+
+    def verdicts(self, business_date) -> Path:
+        """The duplicate verdicts the validate step hands to the audit step (stg_sources.stage)."""
+        return self.lake / "_loads" / f"{business_date.isoformat()}.verdicts"
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:

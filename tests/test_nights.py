@@ -144,6 +144,16 @@ def test_each_later_night_keeps_the_published_caps_and_labelled_calls(one_by_one
                 rf"{what}: [1-9]\d* carried \({words} {night}\)", said[0]), said
 
 
+def test_the_audit_takes_the_duplicate_verdicts_the_validate_step_reached(one_by_one):
+    """Reading history's keys is done once a night: the validate step judges the new usage files
+    and the audit step takes its verdicts (the nights still equal a run from scratch, above)."""
+    for night in NIGHTS[1:]:
+        said = [ln for ln in NIGHT_LOG[night] if ln.startswith("usage: duplicates judged for ")]
+        assert len(said) == 2, said  # the validate step, then the audit step
+        assert not said[0].endswith(")") and said[1].endswith(
+            " (the verdicts the validate step reached on the same files)"), said
+
+
 def test_a_finding_seen_on_an_earlier_night_keeps_that_night_as_first_detected(one_by_one):
     con = duckdb.connect(str(one_by_one), read_only=True)
     nightly = {(r, s): d for r, s, d in con.execute(

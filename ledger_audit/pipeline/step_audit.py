@@ -59,7 +59,8 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
                 con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(paths.warehouse)})
             # duplicates: the published night's verdicts carried where that is exact
             notes = stage(con, state["entries"], paths.lake, carried=state["carried"],
-                          previous=published_catalog(con), fingerprint=printed)
+                          previous=published_catalog(con), fingerprint=printed,
+                          verdicts=paths.verdicts(business_date))
             if published and con.execute(
                     "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev'"
                     " AND schema_name = 'marts' AND table_name = 'violations'").fetchone()[0]:

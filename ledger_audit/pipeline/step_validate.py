@@ -32,7 +32,7 @@ def validate(landing: str | Path, warehouse: str | Path, business_date: dt.date,
             if paths.warehouse.exists():
                 con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(paths.warehouse)})
             stage(con, state["entries"], paths.lake, views_of=new, previous=published_catalog(con),
-                  fingerprint=fingerprint(ctx))
+                  fingerprint=fingerprint(ctx), verdicts=paths.verdicts(business_date))
             days = [(s, dt.date.fromisoformat(d)) for s, d in partitions]
             warnings += list(validate_sources(con, days, paths.docs) or [])
         finally:

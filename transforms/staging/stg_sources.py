@@ -25,7 +25,10 @@ views, the lake holds the rows.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 from pathlib import Path
 
 import duckdb
@@ -165,9 +168,43 @@ def incremental_excluded(con: duckdb.DuckDBPyConnection, source: str, mine: list
     return old, new
 
 
+def _verdicts_file(folder: Path, source: str, old: list[LakeEntry], new: list[LakeEntry],
+                   fingerprint: str) -> Path:
+    """Where the verdicts on `new` judged against `old` are kept: named by a hash of everything
+    they follow from (the source, each file's content, the settings and code), so a file found
+    there is the verdict of exactly these inputs."""
+    inputs = {"source": source, "code": fingerprint,
+              "old": [[e.dt, e.file, e.sha256] for e in old],
+              "new": [[e.dt, e.file, e.sha256] for e in new]}
+    key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
+    return folder / f"{source}-{key}.parquet"
+
+
+def _judge_new(con: duckdb.DuckDBPyConnection, src: Source, old: list[LakeEntry],
+               new: list[LakeEntry], lake: Path, verdicts: Path | None,
+               fingerprint: str | None) -> str:
+    """Judge the new files of a source against its old ones into meta.excluded_rows, or take
+    the verdicts an earlier step of the night wrote for the same inputs; say which."""
+    kept = (_verdicts_file(verdicts, src.name, old, new, fingerprint)
+            if verdicts is not None and fingerprint else None)
+    if kept is not None and kept.exists():
+        con.execute(f"INSERT INTO meta.excluded_rows SELECT * FROM read_parquet({literal(str(kept))})")
+        return " (the verdicts the validate step reached on the same files)"
+    find_excluded(con, src, [e.parquet(lake) for e in new], {e.file: e.parquet(lake) for e in old})
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        part = kept.with_name(kept.name + ".part")
+        con.execute(f"COPY (SELECT * FROM meta.excluded_rows WHERE source = $s AND file IN"
+                    f" (SELECT unnest($files))) TO {literal(str(part))} (FORMAT parquet)",
+                    {"s": src.name, "files": [e.file for e in new]})
+        os.replace(part, kept)  # whole or absent: a crash leaves only the .part behind
+    return ""
+
+
 def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
           views_of: set[str] | None = None, carried: list[LakeEntry] = (),
-          previous: str | None = None, fingerprint: str | None = None) -> list[str]:
+          previous: str | None = None, fingerprint: str | None = None,
+          verdicts: Path | None = None) -> list[str]:
     """Create meta.lake_files, meta.excluded_rows, staging.<source>, marts.load_audit and
     marts.quarantine on `con` from the lake entries (all of dt <= the run's date).
 
@@ -178,6 +215,9 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
     `previous`: the catalog of the published warehouse, attached: its excluded rows are carried
     for the files it judged when that is exact (incremental_excluded); `fingerprint`: tonight's
     settings and code (transforms.changes.fingerprint), which must be the published night's.
+    `verdicts`: a folder where the verdicts on a source's new files are kept for the night's
+    next step (the validate step writes them, the audit step reads them: the one costly part,
+    reading history's keys, is done once a night; `_verdicts_file` names what they follow from).
 
     Returns one line per source saying how its duplicates were judged, and why."""
     lake = Path(lake)
@@ -202,11 +242,9 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
                 find_excluded(con, src, [e.parquet(lake) for e in mine])
             else:
                 old, new = split
+                how = _judge_new(con, src, old, new, lake, verdicts, fingerprint) if new else ""
                 notes.append(f"{name}: duplicates judged for {len(new)} new file(s) against the"
-                             f" keys of {len(old)} published")
-                if new:
-                    find_excluded(con, src, [e.parquet(lake) for e in new],
-                                  {e.file: e.parquet(lake) for e in old})
+                             f" keys of {len(old)} published{how}")
         shown = [e for e in mine if views_of is None or e.file in views_of]
         con.execute(f"DROP VIEW IF EXISTS staging.{name}")
         con.execute(f"DROP TABLE IF EXISTS staging.{name}")
