@@ -54,18 +54,20 @@ def preload() -> None:
 
 
 def validate_sources(
-    con: duckdb.DuckDBPyConnection, partitions: list[tuple[str, dt.date]], docs_dir: pathlib.Path
+    con: duckdb.DuckDBPyConnection, partitions: list[tuple[str, dt.date]], docs_dir: pathlib.Path,
+    index: bool = True,
 ) -> list[str]:
     """Validate the given (source, dt) partitions of staging.<source>, then each such source's
     whole-table SQL checks. Raises ValidationFailed on a fail-level failure; returns the
-    warn-level ones, one line each."""
+    warn-level ones, one line each. `index=False` leaves the Data Docs index to a later step
+    unless a check fails (the night's marts validation rebuilds it)."""
     from expectations import sources
     from expectations.runner import Run, table_exists
 
     wanted: dict[str, set] = defaultdict(set)
     for source, day in partitions:
         wanted[source].add(day)
-    run = Run(con, pathlib.Path(docs_dir), _params(con), "sources")
+    run = Run(con, pathlib.Path(docs_dir), _params(con), "sources", index=index)
     for source in sorted(wanted):
         suite = sources.suite(source)
         if not table_exists(con, suite.table):

@@ -112,12 +112,20 @@ def prune_results(docs_dir: pathlib.Path, keep: int | None = None) -> int:
     return deleted
 
 
-def build_data_docs(site: GxSite, suite_names: list[str]) -> None:
-    """Render only this run's pages; the index still lists every stored result."""
+def build_data_docs(site: GxSite, suite_names: list[str], index: bool = True) -> None:
+    """Render only this run's pages; `index`: rebuild the index, which lists every stored
+    result (reading each: about 1 s once a month of results is kept)."""
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
     )
 
     new = set(site.context.validation_results_store.list_keys()) - site.known_results
     suites = [ExpectationSuiteIdentifier(name=n) for n in suite_names]
-    site.context.build_data_docs(resource_identifiers=[*new, *suites])
+    site.context.build_data_docs(resource_identifiers=[*new, *suites], build_index=index)
+
+
+def build_index(docs_dir: pathlib.Path, suite_names: list[str]) -> None:
+    """Rebuild the Data Docs index (and the named suites' pages) without validating anything:
+    for a night that stopped after a validation that left the index to a later step."""
+    site = open_site(docs_dir)
+    build_data_docs(site, suite_names, index=True)

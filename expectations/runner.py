@@ -44,6 +44,7 @@ class Run:
     results: Results = field(default_factory=Results)
     timings: dict[str, float] = field(default_factory=dict)
     gx_rows: dict[str, int] = field(default_factory=dict)  # rows handed to GX, per table
+    index: bool = True  # rebuild the Data Docs index (else only when a check fails)
     _site: gx_context.GxSite | None = None
     _suites: list[str] = field(default_factory=list)
 
@@ -138,12 +139,15 @@ class Run:
 
     # ---- the end of a call ----------------------------------------------------------------
     def finish(self) -> list[str]:
-        """Write Data Docs; raise ValidationFailed on the first fail-level finding (naming how
+        """Write Data Docs (the index only if `index` or a check failed); raise ValidationFailed on the first fail-level finding (naming how
         many more), else return the warn-level ones, one line each."""
+        found = merged(self.findings)
+        fails = [f.line() for f in found if f.level == FAIL]
+        warns = [f.line() for f in found if f.level == WARN]
         started = time.perf_counter()
         if self._site is not None:
             gx_context.prune_results(self.docs_dir)
-            gx_context.build_data_docs(self._site, self._suites)
+            gx_context.build_data_docs(self._site, self._suites, index=self.index or bool(fails))
         write_sql_page(self.docs_dir, self.slug, self.sql)
         self.timings["data docs"] = time.perf_counter() - started
         log.info(
@@ -151,9 +155,6 @@ class Run:
             self.slug,
             ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()),
         )
-        found = merged(self.findings)
-        fails = [f.line() for f in found if f.level == FAIL]
-        warns = [f.line() for f in found if f.level == WARN]
         for w in warns:
             log.warning("expectation (warn): %s", w)
         if fails:

@@ -80,6 +80,19 @@ def test_null_required_value_fails_naming_source_partition_and_expectation(db, t
     assert "\n" not in str(err.value)
 
 
+def test_a_validation_that_leaves_the_index_to_a_later_step_still_writes_it_when_a_check_fails(
+    db, tmp_path
+):
+    db.add("usage", usage_row("r1"))
+    validate_sources(db.con, [("usage", D20)], tmp_path / "passed", index=False)
+    assert not (tmp_path / "passed" / "index.html").exists()
+
+    db.add("usage", usage_row("r2", api_key_id=None))
+    with pytest.raises(ValidationFailed):
+        validate_sources(db.con, [("usage", D20)], tmp_path / "failed", index=False)
+    assert "staging.usage" in (tmp_path / "failed" / "index.html").read_text(encoding="utf-8")
+
+
 def test_failure_in_a_batch_of_partitions_names_the_partition_it_is_in(db, tmp_path):
     db.add("usage", usage_row("r1"), usage_row("r2", input_tokens=-5), usage_row("r3"))
     move_to(db, "usage", "request_id", "r1", D19)

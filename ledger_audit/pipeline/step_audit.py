@@ -13,6 +13,7 @@ import duckdb
 
 from core.config import Config
 from core.db import AuditContext, connect
+from core.errors import ValidationFailed
 from expectations import preload, validate_marts
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import (
@@ -23,7 +24,10 @@ from ledger_audit.publish import (
     remove_db,
 )
 from transforms.changes import fingerprint, since
+from transforms.sources import SOURCES
 from transforms.staging.stg_sources import published_catalog, stage
+
+log = logging.getLogger(__name__)
 
 RUN_DDL = """
 CREATE OR REPLACE TABLE meta.run (
@@ -86,10 +90,26 @@ def audit(landing: str | Path, warehouse: str | Path, business_date: dt.date,
             remove_db(paths.building)
             if (full := out_of_space(exc, paths.warehouse)) is not None:
                 raise full from None
+            if isinstance(exc, Exception) and not isinstance(exc, ValidationFailed):
+                index_data_docs(paths.docs)  # a failed marts validation rebuilt it already
             raise
     summary["path"] = path
     return {"business_date": business_date.isoformat(), "next": str(paths.next),
             "warnings": state["warnings"] + warnings, "staging": notes, **summary}
+
+
+def index_data_docs(docs: Path) -> None:
+    """After a night that stopped in the audit: the Data Docs index, which the sources'
+    validation leaves to the marts' (expectations.validate_sources), lists tonight's results.
+    Best effort: the night's own error is what is raised."""
+    if not docs.is_dir():
+        return
+    try:
+        from expectations import sources
+        from expectations.gx_context import build_index
+        build_index(docs, [sources.suite(s).table for s in SOURCES])
+    except Exception as exc:  # noqa: BLE001 - never hide the night's error behind this one
+        log.warning("data docs: the index was not rebuilt: %s", exc)
 
 
 @contextlib.contextmanager
