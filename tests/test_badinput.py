@@ -38,7 +38,7 @@ BASE_DATE, NIGHT = dt.date(2026, 11, 20), dt.date(2026, 11, 21)
 @pytest.fixture(scope="module")
 def no_gx():
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(step_validate, "validate_sources", lambda *a: [])
+        mp.setattr(step_validate, "validate_sources", lambda *a, **k: [])
         mp.setattr(step_audit, "validate_marts", lambda *a: [])
         yield
 

@@ -28,7 +28,7 @@ def write_topups(landing: Path, name: str, rows: list[dict]) -> None:
 
 @pytest.fixture
 def runner(monkeypatch):
-    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a, **k: [])
     monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     return CliRunner()
 

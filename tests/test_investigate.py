@@ -80,7 +80,7 @@ def night(base: Path, *dates: str) -> tuple[Path, Path]:
     landing, wh = base / "landing", base / "out" / "warehouse.duckdb"
     write_landing(landing)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(step_validate, "validate_sources", lambda *a: [])
+        mp.setattr(step_validate, "validate_sources", lambda *a, **k: [])
         mp.setattr(step_audit, "validate_marts", lambda *a: [])
         for d in dates:
             pipeline.run_night(landing, wh, dt.date.fromisoformat(d), Config())
@@ -101,7 +101,7 @@ def published_20th(tmp_path_factory) -> Path:
 @pytest.fixture
 def small(tmp_path, monkeypatch):
     """Published for the 19th, for a test that publishes the 20th."""
-    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a, **k: [])
     monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     return night(tmp_path, "2026-11-19")
 

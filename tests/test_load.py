@@ -101,7 +101,7 @@ def staged(tmp_path: Path, date: dt.date = D) -> duckdb.DuckDBPyConnection:
 def no_build(monkeypatch):
     """The night without the audit's build and expectations: only loading is under test here."""
     monkeypatch.setattr("transforms.build.build_all", lambda con, ctx, previous=None, changes=None: None)
-    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a, **k: [])
     monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
 
 

@@ -39,7 +39,7 @@ def topup(tid: str, amount: str = "100.00") -> dict:
 def night(tmp_path, monkeypatch):
     """A landing zone with one top-up file, published once (expectations stubbed: their own
     tests cover them)."""
-    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a, **k: [])
     monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     landing, wh = tmp_path / "landing", tmp_path / "out" / "warehouse.duckdb"
     write_topups(landing, "2026-11-20", "a.csv", [topup("t1"), topup("t2", "12.30")])
@@ -115,7 +115,7 @@ def test_a_crash_before_the_replace_leaves_the_published_file_byte_identical(nig
     assert wh.read_bytes() == before
     assert not WarehousePaths(wh).building.exists() and not WarehousePaths(wh).next.exists()
     monkeypatch.undo()  # the next night picks the file up
-    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a, **k: [])
     monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     pipeline.run_night(landing, wh, D, Config())
     assert topup_ids(wh) == ["t1", "t2", "t3"]
@@ -126,7 +126,7 @@ def test_a_failed_validation_leaves_the_published_file_byte_identical(night, mon
     before = wh.read_bytes()
     write_topups(landing, "2026-11-20", "b.csv", [topup("t3")])
 
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise ValidationFailed("staging.topups dt=2026-11-20: amount below 0")
 
     monkeypatch.setattr(step_validate, "validate_sources", fail)
@@ -205,7 +205,7 @@ def test_validation_sees_the_new_files_only_as_staging_tables(night, monkeypatch
     write_topups(landing, "2026-11-20", "b.csv", [topup("t3"), topup("t1")])  # t1: a duplicate
     seen = {}
 
-    def validate_sources(con, partitions, docs_dir):
+    def validate_sources(con, partitions, docs_dir, index=True):
         seen["partitions"] = partitions
         seen["rows"] = con.execute("SELECT topup_id, _file FROM staging.topups").fetchall()
         seen["docs"] = docs_dir

@@ -270,7 +270,7 @@ def _write_topup(landing: Path, day: str) -> None:
 
 
 def test_the_readme_query_on_meta_run_says_which_night_the_warehouse_holds(tmp_path, monkeypatch):
-    monkeypatch.setattr(step_validate, "validate_sources", lambda *a: [])  # tested on their own
+    monkeypatch.setattr(step_validate, "validate_sources", lambda *a, **k: [])  # tested on their own
     monkeypatch.setattr(step_audit, "validate_marts", lambda *a: [])
     (query,) = re.findall(r'"(SELECT \* FROM meta\.run)"', README)
     landing, wh, runner = tmp_path / "landing", str(tmp_path / "w.duckdb"), CliRunner()
