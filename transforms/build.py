@@ -20,7 +20,7 @@ import duckdb
 from core.db import AuditContext
 from core.sql import bind
 from transforms.changes import Changes, full
-from transforms.intermediate import balance, caps, identity, labelled
+from transforms.intermediate import balance, identity, usage_extracts
 from transforms.marts.violation_history import build as violation_history
 from transforms.marts.violations.build import build_violations
 from transforms.schema import apply_comments, table
@@ -79,8 +79,7 @@ def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
             balance.carry_positions(con, ctx, restart)
         run_query(con, ctx, "intermediate.int_balance__calendar")
     identity.build(con, ctx, changes)  # int_identity__records, __scored_pairs, __links, ...
-    caps.build(con, ctx, changes)  # int_claims__caps: each claim's liability cap
-    labelled.build(con, ctx, changes)  # int_usage__labelled: the calls moderation labelled
+    usage_extracts.build(con, ctx, changes)  # int_claims__caps, int_usage__labelled
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None,

@@ -70,6 +70,14 @@ class Changes:
     def full(self) -> bool:
         return bool(self.reason)
 
+    def carry_from(self, table: str, inputs: dict[str, tuple[str, ...]]) -> dt.date | None:
+        """`from_date(inputs)` for a table (`schema.name`) that keeps its published rows of
+        earlier dates; None also when the published warehouse has no such table."""
+        first = self.from_date(inputs)
+        if first is None or not _has(self.con, self.previous, *table.split(".", 1)):
+            return None
+        return first
+
     def from_date(self, inputs: dict[str, tuple[str, ...]]) -> dt.date | None:
         """The first business date to recompute for a consumer reading `inputs` (source ->
         the time columns at which its records take effect); None: recompute everything."""

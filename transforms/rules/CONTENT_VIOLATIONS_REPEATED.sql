@@ -10,7 +10,8 @@
 -- lists every labelled request inside a qualifying window.
 -- Exists because repeated prohibited content calls for blocking and a report to the authorities.
 -- Implementation: the labelled calls are kept in intermediate.int_usage__labelled
--- (transforms/intermediate/labelled.py), which carries the published days' rows.
+-- (transforms/intermediate/usage_extracts.py), which carries the published days'
+-- rows.
 WITH labelled AS (
     SELECT account_id, request_id, started_at, moderation_label,
            lead(started_at, $content_violations_min - 1) OVER (

@@ -11,7 +11,8 @@
 -- Reading: Payments dated at or after "now" do not count yet.
 -- Exists because compensation beyond the fees of the service in breach was never owed.
 -- Implementation: each claim's cap is worked out once, in intermediate.int_claims__caps
--- (transforms/intermediate/caps.py), which keeps the published caps no new call can change.
+-- (transforms/intermediate/usage_extracts.py), which keeps the published caps no new call
+-- can change.
 WITH per_service AS (
     SELECT account_id, model,
            arg_max(claim_id, (filed_at, claim_id)) AS latest_claim_id,

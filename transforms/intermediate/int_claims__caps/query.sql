@@ -1,9 +1,9 @@
 -- intermediate.int_claims__caps — the liability cap of every claim filed before "now" (Zhipu
 -- §9.5; rules.md "The liability cap"): Σ usage cash_amount (cap_basis 'paid') or Σ amount
 -- ('charged') of the account and model with started_at ≤ filed_at, exact DECIMAL(38,6).
--- transforms/intermediate/caps.py first carries the caps the published night computed where no
--- new call can change them; this query adds every other claim. The calls are read for the
--- accounts of those claims only.
+-- transforms/intermediate/usage_extracts.py first carries the caps the published night
+-- computed where no new call can change them; this query adds every other claim. The calls
+-- are read for the accounts of those claims only.
 INSERT INTO intermediate.int_claims__caps
 WITH todo AS (
     SELECT claim_id, account_id, model, filed_at FROM int_claims
