@@ -70,11 +70,13 @@ class Changes:
     def full(self) -> bool:
         return bool(self.reason)
 
-    def carry_from(self, table: str, inputs: dict[str, tuple[str, ...]]) -> dt.date | None:
+    def carry_from(self, con: duckdb.DuckDBPyConnection, table: str,
+                   inputs: dict[str, tuple[str, ...]]) -> dt.date | None:
         """`from_date(inputs)` for a table (`schema.name`) that keeps its published rows of
-        earlier dates; None also when the published warehouse has no such table."""
+        earlier dates; None also when the published warehouse (attached on `con`) has no such
+        table."""
         first = self.from_date(inputs)
-        if first is None or not _has(self.con, self.previous, *table.split(".", 1)):
+        if first is None or not _has(con, self.previous, *table.split(".", 1)):
             return None
         return first
 

@@ -53,7 +53,7 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, changes: Changes |
            name: str) -> None:
     t = table(name)
     con.execute(ddl(t))
-    first = changes.carry_from(name, {"usage": ("started_at",)}) if changes else None
+    first = changes.carry_from(con, name, {"usage": ("started_at",)}) if changes else None
     if first is not None:
         keep, said = KEEP[name]
         keep = f"INSERT INTO {name} " + keep.format(prev=f"{ident(changes.previous)}.{name}")
