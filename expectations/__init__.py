@@ -77,6 +77,15 @@ def validate_sources(
     return run.finish()
 
 
+def rebuild_index(docs_dir: pathlib.Path) -> None:
+    """Rebuild the Data Docs index without validating anything: for a night that stopped after
+    a sources' validation that left the index to the marts' (`validate_sources(index=False)`).
+    GX renders at least one named page, so the sources' suite pages are rendered again too."""
+    from expectations import gx_context, sources
+
+    gx_context.build_index(pathlib.Path(docs_dir), [s.table for s in sources.all_suites().values()])
+
+
 def validate_marts(con: duckdb.DuckDBPyConnection, ctx, docs_dir: pathlib.Path) -> list[str]:
     """Validate every table of schema marts that has a suite and exists on `con` (the others
     are not built yet and are skipped). Raises ValidationFailed / returns warnings as above."""

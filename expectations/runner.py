@@ -139,8 +139,9 @@ class Run:
 
     # ---- the end of a call ----------------------------------------------------------------
     def finish(self) -> list[str]:
-        """Write Data Docs (the index only if `index` or a check failed); raise ValidationFailed on the first fail-level finding (naming how
-        many more), else return the warn-level ones, one line each."""
+        """Write Data Docs (the index only if `index` or a check failed); raise ValidationFailed
+        on the first fail-level finding (naming how many more), else return the warn-level
+        ones, one line each."""
         found = merged(self.findings)
         fails = [f.line() for f in found if f.level == FAIL]
         warns = [f.line() for f in found if f.level == WARN]

@@ -14,7 +14,7 @@ import duckdb
 from core.config import Config
 from core.db import AuditContext, connect
 from core.errors import ValidationFailed
-from expectations import preload, validate_marts
+from expectations import preload, rebuild_index, validate_marts
 from ledger_audit.pipeline.handover import read_load_state
 from ledger_audit.publish import (
     WarehousePaths,
@@ -24,7 +24,6 @@ from ledger_audit.publish import (
     remove_db,
 )
 from transforms.changes import fingerprint, since
-from transforms.sources import SOURCES
 from transforms.staging.stg_sources import published_catalog, stage
 
 log = logging.getLogger(__name__)
@@ -105,9 +104,7 @@ def index_data_docs(docs: Path) -> None:
     if not docs.is_dir():
         return
     try:
-        from expectations import sources
-        from expectations.gx_context import build_index
-        build_index(docs, [sources.suite(s).table for s in SOURCES])
+        rebuild_index(docs)
     except Exception as exc:  # noqa: BLE001 - never hide the night's error behind this one
         log.warning("data docs: the index was not rebuilt: %s", exc)
 

@@ -44,7 +44,8 @@ KEEP = {
 }
 
 
-def build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, changes: Changes | None = None) -> None:
+def build(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
+          changes: Changes | None = None) -> None:
     for name in (CAPS, LABELLED):
         _build(con, ctx, changes, name)
 

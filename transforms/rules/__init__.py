@@ -31,10 +31,11 @@ SEVERITY, CLAUSE, AUDIENCE) and `find(con, ctx) -> str`, returning the SELECT to
 Rules by day. A rule whose findings each belong to one business date (that of `occurred_at`)
 and rest only on records of that date, and on records that take effect before it (a price in
 force, an account's lock), may say so with `days:`, naming the columns at which all of them take
-effect (a new lock recomputes from its date on). It then reads them from `getvariable('recompute_from')` on (the start of a
-business date; -infinity on a full night) and a night that carries the published warehouse
-(transforms/changes.py) recomputes it only from the first date its new files touch, keeping the
-published findings of earlier dates (marts/violations/build.py).
+effect (a new lock recomputes from its date on). It then reads them from
+`getvariable('recompute_from')` on (the start of a business date; -infinity on a full night),
+and a night that carries the published warehouse (transforms/changes.py) recomputes it only
+from the first date its new files touch, keeping the published findings of earlier dates
+(marts/violations/build.py).
 
 Adding a rule means adding its file, its test (`tests/rules/test_<RULE_ID>.py`) and its planted
 case (`ledger_audit/generate/planted/<RULE_ID>.py`); nothing else changes.

@@ -181,14 +181,13 @@ def _verdicts_file(folder: Path, source: str, old: list[LakeEntry], new: list[La
 
 
 def _judge_new(con: duckdb.DuckDBPyConnection, src: Source, old: list[LakeEntry],
-               new: list[LakeEntry], lake: Path, verdicts: Path | None,
-               fingerprint: str | None) -> str:
+               new: list[LakeEntry], lake: Path, verdicts: Path | None, fingerprint: str) -> str:
     """Judge the new files of a source against its old ones into meta.excluded_rows, or take
     the verdicts an earlier step of the night wrote for the same inputs; say which."""
-    kept = (_verdicts_file(verdicts, src.name, old, new, fingerprint)
-            if verdicts is not None and fingerprint else None)
+    kept = _verdicts_file(verdicts, src.name, old, new, fingerprint) if verdicts else None
     if kept is not None and kept.exists():
-        con.execute(f"INSERT INTO meta.excluded_rows SELECT * FROM read_parquet({literal(str(kept))})")
+        con.execute("INSERT INTO meta.excluded_rows"
+                    f" SELECT * FROM read_parquet({literal(str(kept))})")
         return " (the verdicts the validate step reached on the same files)"
     find_excluded(con, src, [e.parquet(lake) for e in new], {e.file: e.parquet(lake) for e in old})
     if kept is not None:
