@@ -86,11 +86,16 @@ def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path]
     key_text = " || ', ' || ".join(f"{literal(k + '=')} || {ident(k)}::VARCHAR" for k in src.key)
     content = "struct_pack(" + ", ".join(f"{ident(c.name)} := {ident(c.name)}" for c in src.columns) + ")"
     rows, judged = _scan(paths), ""
+    repeated = f"SELECT {key} FROM {rows} GROUP BY ALL HAVING count(*) > 1"
     if old:
-        # the rows of earlier files that share a key with a new row (few: the duplicates)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _old_hits AS SELECT o._file, o._row"
+        # the new rows grouped by key once: a key twice among them is repeated, and so is a key
+        # of an earlier file's row (few: the duplicates), found by probing the old files' keys
+        # against the new ones (history is read for its key columns alone, never grouped)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _new_keys AS SELECT {key}, count(*) AS _n"
+                    f" FROM {_scan(paths)} GROUP BY ALL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _old_hits AS SELECT {key}, o._file, o._row"
                     f" FROM (SELECT {key}, _file, _row FROM {_scan(list(old.values()))}) o"
-                    f" SEMI JOIN (SELECT DISTINCT {key} FROM {_scan(paths)}) n USING ({key})")
+                    f" SEMI JOIN _new_keys n USING ({key})")
         hit_files = {f for (f,) in con.execute("SELECT DISTINCT _file FROM _old_hits").fetchall()}
         hits = [old[f] for f in sorted(hit_files)]
         rows = f"(SELECT *, true AS _new FROM {_scan(paths)}"
@@ -98,10 +103,12 @@ def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path]
             rows += (f" UNION ALL BY NAME SELECT *, false AS _new FROM {_scan(hits)}"
                      " WHERE (_file, _row) IN (SELECT (_file, _row) FROM _old_hits)")
         rows += ")"
+        repeated = (f"SELECT {key} FROM _new_keys WHERE _n > 1"
+                    f" UNION SELECT {key} FROM _old_hits")
         judged = " AND _new"
     con.execute(f"""
         INSERT INTO meta.excluded_rows
-        WITH repeated AS (SELECT {key} FROM {rows} GROUP BY ALL HAVING count(*) > 1),
+        WITH repeated AS ({repeated}),
              ranked AS (
                 SELECT f.*, {content} AS _content, row_number() OVER w AS n,
                        first_value({content}) OVER w AS first_content,
@@ -118,6 +125,7 @@ def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path]
         ORDER BY _dt, _file, _row""", {"source": src.name})
     if old:
         con.execute("DROP TABLE _old_hits")
+        con.execute("DROP TABLE _new_keys")
 
 
 def published_catalog(con: duckdb.DuckDBPyConnection, catalog: str = "prev") -> str | None:
