@@ -146,12 +146,18 @@ def test_each_later_night_keeps_the_published_caps_and_labelled_calls(one_by_one
 
 def test_the_audit_takes_the_duplicate_verdicts_the_validate_step_reached(one_by_one):
     """Reading history's keys is done once a night: the validate step judges the new usage files
-    and the audit step takes its verdicts (the nights still equal a run from scratch, above)."""
+    (on the first night, every file) and the audit step takes its verdicts (the nights still
+    equal a run from scratch, above)."""
     for night in NIGHTS[1:]:
         said = [ln for ln in NIGHT_LOG[night] if ln.startswith("usage: duplicates judged for ")]
         assert len(said) == 2, said  # the validate step, then the audit step
         assert not said[0].endswith(")") and said[1].endswith(
             " (the verdicts the validate step reached on the same files)"), said
+    # the first night judges every file (nothing is published yet), once too
+    said = [ln for ln in NIGHT_LOG[NIGHTS[0]] if ln.startswith("usage: duplicates judged over all ")]
+    assert len(said) == 2, said
+    assert not said[0].endswith(")") and said[1].endswith(
+        " (the verdicts the validate step reached on the same files)"), said
 
 
 def test_a_finding_seen_on_an_earlier_night_keeps_that_night_as_first_detected(one_by_one):

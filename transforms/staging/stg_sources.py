@@ -245,8 +245,9 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
         if len(mine) and sum(e.rows_valid for e in mine):
             split = incremental_excluded(con, name, mine, previous, same_code)
             if isinstance(split, str):
-                notes.append(f"{name}: duplicates judged over all {len(mine)} file(s): {split}")
-                find_excluded(con, src, [e.parquet(lake) for e in mine])
+                # every file judged (no old files whose verdicts stand): handed over the same way
+                how = _judge_new(con, src, [], mine, lake, verdicts, fingerprint or "")
+                notes.append(f"{name}: duplicates judged over all {len(mine)} file(s): {split}{how}")
             else:
                 old, new = split
                 how = _judge_new(con, src, old, new, lake, verdicts, fingerprint) if new else ""
