@@ -170,6 +170,21 @@ def test_duplicate_key_across_two_partitions_fails_the_sql_check(db, tmp_path):
     )
 
 
+def test_duplicate_key_within_the_new_partition_fails_the_sql_check(db, tmp_path):
+    """Tonight's rows are grouped by key (history is only probed against them): a key given
+    twice tonight fails too, and an old partition's own repeat is not tonight's to report."""
+    db.add("usage", usage_row("r1"), usage_row("r1"), usage_row("r2"), usage_row("r2"))
+    db.con.execute("UPDATE staging.usage SET _dt = $d WHERE request_id = 'r2'", {"d": D19})
+
+    with pytest.raises(ValidationFailed) as err:
+        validate_sources(db.con, [("usage", D20)], tmp_path)
+
+    assert str(err.value) == (
+        "usage: (request_id) unique across staging.usage failed: "
+        "1 offending rows, e.g. request_id=r1 x2 in dt=2026-11-20"
+    )
+
+
 def test_data_docs_index_is_written_and_links_the_sql_checks(db, tmp_path):
     db.add("usage", usage_row("r1"))
 
