@@ -156,32 +156,27 @@ def test_warn_level_problem_is_returned_not_raised(db, tmp_path):
     ]
 
 
-def test_duplicate_key_across_two_partitions_fails_the_sql_check(db, tmp_path):
-    db.add("usage", usage_row("r1"), usage_row("r1"))
-    db.con.execute("UPDATE staging.usage SET _dt = $d WHERE _row = 1", {"d": D19})
+@pytest.mark.parametrize(
+    ("ids", "old_rows", "repeated"),
+    [
+        # a new row repeating an old partition's key: history is probed with tonight's keys
+        (["r1", "r1"], "_row = 1", "request_id=r1 x2 in dt=2026-11-19, 2026-11-20"),
+        # a key twice among tonight's rows (they are grouped by key); an old partition's own
+        # repeat (r2) was that night's to report, not tonight's
+        (["r1", "r1", "r2", "r2"], "request_id = 'r2'", "request_id=r1 x2 in dt=2026-11-20"),
+    ],
+    ids=["across-partitions", "within-the-new-partition"],
+)
+def test_a_repeated_key_fails_the_sql_check(db, tmp_path, ids, old_rows, repeated):
+    db.add("usage", *(usage_row(i) for i in ids))
+    db.con.execute(f"UPDATE staging.usage SET _dt = $d WHERE {old_rows}", {"d": D19})
 
     # only the new partition is validated with GX; uniqueness reads the whole table
     with pytest.raises(ValidationFailed) as err:
         validate_sources(db.con, [("usage", D20)], tmp_path)
 
     assert str(err.value) == (
-        "usage: (request_id) unique across staging.usage failed: "
-        "1 offending rows, e.g. request_id=r1 x2 in dt=2026-11-19, 2026-11-20"
-    )
-
-
-def test_duplicate_key_within_the_new_partition_fails_the_sql_check(db, tmp_path):
-    """Tonight's rows are grouped by key (history is only probed against them): a key given
-    twice tonight fails too, and an old partition's own repeat is not tonight's to report."""
-    db.add("usage", usage_row("r1"), usage_row("r1"), usage_row("r2"), usage_row("r2"))
-    db.con.execute("UPDATE staging.usage SET _dt = $d WHERE request_id = 'r2'", {"d": D19})
-
-    with pytest.raises(ValidationFailed) as err:
-        validate_sources(db.con, [("usage", D20)], tmp_path)
-
-    assert str(err.value) == (
-        "usage: (request_id) unique across staging.usage failed: "
-        "1 offending rows, e.g. request_id=r1 x2 in dt=2026-11-20"
+        f"usage: (request_id) unique across staging.usage failed: 1 offending rows, e.g. {repeated}"
     )
 
 
