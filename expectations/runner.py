@@ -105,9 +105,9 @@ class Run:
         else the whole table. Of that, GX is handed at most GX_ROW_CAP rows (GX_SAMPLE_ROWS of
         a whole-table mart, where nothing marks a row as new): beyond the cap, the rows of
         smallest hash of their values (only identical rows tie), or of a source row's lake file
-        and row. The rows outside that sample
-        are swept in SQL, as are a daily mart's earlier dates. Rows outside the given
-        partitions are not this run's (a source's older files were validated when loaded)."""
+        and row. The rows outside that sample are swept in SQL, as are a daily mart's earlier
+        dates. Rows outside the given partitions are not this run's (a source's older files
+        were validated when loaded)."""
         p = ident(suite.partition_by) if suite.partition_by else None
         params: dict = {}
         rest = None
