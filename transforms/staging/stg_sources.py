@@ -189,10 +189,14 @@ def _verdicts_file(folder: Path, source: str, old: list[LakeEntry], new: list[La
 
 
 def _judge_new(con: duckdb.DuckDBPyConnection, src: Source, old: list[LakeEntry],
-               new: list[LakeEntry], lake: Path, verdicts: Path | None, fingerprint: str) -> str:
-    """Judge the new files of a source against its old ones into meta.excluded_rows, or take
-    the verdicts an earlier step of the night wrote for the same inputs; say which."""
-    kept = _verdicts_file(verdicts, src.name, old, new, fingerprint) if verdicts else None
+               new: list[LakeEntry], lake: Path, verdicts: Path | None,
+               fingerprint: str | None) -> str:
+    """Judge the new files of a source against its old ones (no old ones: every file) into
+    meta.excluded_rows, or take the verdicts an earlier step of the night wrote for the same
+    inputs; say which. Verdicts are handed over only when the settings and code they follow
+    from (`fingerprint`) are known."""
+    kept = (_verdicts_file(verdicts, src.name, old, new, fingerprint)
+            if verdicts and fingerprint else None)
     if kept is not None and kept.exists():
         con.execute("INSERT INTO meta.excluded_rows"
                     f" SELECT * FROM read_parquet({literal(str(kept))})")
@@ -246,7 +250,7 @@ def stage(con: duckdb.DuckDBPyConnection, entries: list[LakeEntry], lake: Path,
             split = incremental_excluded(con, name, mine, previous, same_code)
             if isinstance(split, str):
                 # every file judged (no old files whose verdicts stand): handed over the same way
-                how = _judge_new(con, src, [], mine, lake, verdicts, fingerprint or "")
+                how = _judge_new(con, src, [], mine, lake, verdicts, fingerprint)
                 notes.append(f"{name}: duplicates judged over all {len(mine)} file(s): {split}{how}")
             else:
                 old, new = split
