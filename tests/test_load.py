@@ -267,6 +267,21 @@ def test_negative_tokens_and_bad_integers_in_usage_are_quarantined(tmp_path):
     assert [r["request_id"] for r in good] == ["r6"]
 
 
+def test_numbers_padded_with_spaces_and_instants_far_from_now_are_read_as_written(tmp_path):
+    # the typing casts unpadded text directly and checks the years of an instant between 1900
+    # and 9000 by comparison; padded text and other years take the general path, which must
+    # read them as it always did (a no-break space is a space to trim, year 1 is a year)
+    rows = [usage("r1", amount=" 0.001200 ", input_tokens="\u00a010\u00a0",
+                  cash_amount="\u00a00.001200"),
+            usage("r2", started_at="0001-06-01T00:00:00+00:00"),
+            usage("r3", started_at="9999-06-01T00:00:00+00:00")]
+    _, good, bad = load_one(tmp_path, "usage", "u.jsonl", rows)
+    assert bad == []
+    assert (good[0]["amount"], good[0]["cash_amount"], good[0]["input_tokens"]) == (
+        Decimal("0.001200"), Decimal("0.001200"), 10)
+    assert [r["started_at"].year for r in good[1:]] == [1, 9999]
+
+
 def test_bad_boolean_and_date_are_quarantined(tmp_path):
     promo = {"promotion_id": "p1", "kind": "coupon", "stackable": "maybe", "new_customers_only": "false"}
     acct = {"account_id": "a1", "updated_at": "2026-11-01T00:00:00+08:00",
