@@ -21,6 +21,9 @@ CREATE OR REPLACE TEMP MACRO round_half_even_6(x) AS
 -- Money the audit sums or derives is DECIMAL(38, 6) (to the fen: DECIMAL(38, 2)).
 CREATE OR REPLACE TEMP MACRO to_micro(x) AS (x::DECIMAL(38, 6) * 1000000)::HUGEINT;
 CREATE OR REPLACE TEMP MACRO from_micro(n) AS (n::DECIMAL(38, 0) * 0.000001)::DECIMAL(38, 6);
+-- an integer amount of 1e-9 yuan rounded half-even to micro-yuan (BIGINT or HUGEINT alike)
+CREATE OR REPLACE TEMP MACRO round_nano(n) AS
+    n // 1000 + CASE WHEN n % 1000 > 500 OR (n % 1000 = 500 AND (n // 1000) % 2 = 1) THEN 1 ELSE 0 END;
 -- the business date of an instant, in the platform time zone
 CREATE OR REPLACE TEMP MACRO biz_date(ts) AS (ts AT TIME ZONE getvariable('tz'))::DATE;
 -- The balance model's derived figures, rules.md §1, defined once for the checkpoints and the marts

@@ -51,3 +51,14 @@ def test_errors_that_cancel_within_one_business_date_are_not_flagged(db):
            # later on 11-11: -0.01 undercharge; the day nets to 0
            call("r2", "2026-11-11T10:00:00+08:00", 1000, 0, "0.000000"))
     assert stakes(db) == []
+
+
+def test_calls_past_64_bit_integers_are_rated_exactly_and_half_even(db):
+    # 3·10^9 tokens at 5,000 yuan per 1k: 1.5·10^19 units of 1e-9 yuan, past BIGINT (9.2·10^18);
+    # plus 501 output tokens at 0.000001 per 1k: 501e-9 yuan, which rounds the call up by 1e-6
+    db.add("prices", price("big", "2026-11-01T00:00:00+08:00", "5000.000000", "0.000001"))
+    db.add("usage",
+           call("r1", "2026-11-10T10:00:00+08:00", 3000000000, 501, "15000000000.000001", model="big"),
+           # the same call charged 1 yuan short on another day
+           call("r2", "2026-11-11T10:00:00+08:00", 3000000000, 501, "14999999999.000001", model="big"))
+    assert stakes(db) == [("a1|big|2026-11-11", Decimal("1.00"))]
