@@ -32,6 +32,7 @@ import duckdb
 from core.db import AuditContext
 from core.sql import ident, literal
 from transforms.landing.read import exact_path
+from transforms.sources import SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +108,19 @@ class Changes:
                 scan = ("read_parquet([" + ", ".join(literal(p) for p in paths) + "],"
                         " union_by_name=true)")
                 # a later copy of a record staging drops (a duplicate or conflict) changes nothing
-                first = self.con.execute(
-                    f"""SELECT min(biz_date({ident(column)})) FROM {scan} f
-                        ANTI JOIN (SELECT file, row_number FROM meta.excluded_rows
-                                   WHERE source = $s) x
-                          ON x.file = f._file AND x.row_number = f._row""",
-                    {"s": source}).fetchone()[0]
+                kept = (f"FROM {scan} f ANTI JOIN (SELECT file, row_number FROM meta.excluded_rows"
+                        f" WHERE source = $s) x ON x.file = f._file AND x.row_number = f._row")
+                col = ident(column)
+                if SOURCES[source].column(column).type == "ts":
+                    # the business date of each distinct whole second, not of each row (a time
+                    # zone's offsets and transitions are whole seconds, so an instant's date is
+                    # its second's): 10 M calls take 86,400 conversions, not 10 M (1.9 -> 0.4 s)
+                    sec = f"epoch_us({col}) - (epoch_us({col}) % 1000000 + 1000000) % 1000000"
+                    sql = (f"SELECT min(biz_date(to_timestamp(s // 1000000)))"
+                           f" FROM (SELECT DISTINCT {sec} AS s {kept})")
+                else:
+                    sql = f"SELECT min(biz_date({col})) {kept}"
+                first = self.con.execute(sql, {"s": source}).fetchone()[0]
             self._firsts[key] = first
         return self._firsts[key]
 
