@@ -3,7 +3,7 @@
 --
 -- Usage cut into segments: the calls of one account between two consecutive balance events
 -- (rules.md §1: "the allocation depends only on how much was used between two balance
--- events"). One pass over int_usage (from balance_since on); the engine never sees a usage row.
+-- events"). Read from int_usage (from balance_since on); the engine never sees a usage row.
 --
 -- _bal_segdays: one row per (account_id, anchor, business_date): anchor is the eord of the
 -- last event before the calls (0: before the account's first event). Σ amount and the
@@ -14,10 +14,13 @@
 -- Each call takes the last event before it: an ASOF join on the account's event keys (events
 -- never share a key with a call: a call's key is epoch_us * 8 + 3, no event's phase is 3, and an
 -- account's eords grow with its event keys, so the last event is the one of the highest eord).
--- Measured on DuckDB 2.0: 3.1 s for a day of 10 M calls, where a running max over the
--- account's events and calls in key order took 4.3 s (9.1 s against 10.4 s over 20 M calls).
 -- On a restart, a call before the account's first event since balance_since takes the
 -- account's last earlier event (_bal_eord_base, keyed below every call); no event: anchor 0.
+-- Most of an account's calls of one business date share their last event: the calls are summed
+-- by account and date first, and a day whose first and last calls take the same event (no event
+-- falls between them) is one segment-day as it stands; only the calls of a day that an event
+-- splits are placed one by one. The same rows as placing every call (compared with EXCEPT ALL
+-- both ways on a day of 10 M calls), without sorting every call by account and key.
 CREATE OR REPLACE TEMP TABLE _bal_segdays AS
 WITH calls AS (
     SELECT account_id, epoch_us(started_at) * 8 + 3 AS k, business_date,
@@ -30,16 +33,42 @@ events AS (
     UNION ALL
     SELECT account_id, -9223372036854775807, n FROM _bal_eord_base
 ),
-placed AS (
+days AS (
+    SELECT account_id, business_date, min(k) AS k0, max(k) AS k1,
+           sum(amount) AS amount, sum(cash_amount) AS cash_amount, sum(trial_amount) AS trial_amount,
+           sum(discount_amount) AS discount_amount, sum(unpaid_amount) AS unpaid_amount,
+           count(*) AS calls
+    FROM calls
+    GROUP BY account_id, business_date
+),
+ends AS (  -- the events before a day's first call (a0) and before its last (a1)
+    SELECT f.*, coalesce(e.eord, 0) AS a1
+    FROM (SELECT d.*, coalesce(e.eord, 0) AS a0
+          FROM days d ASOF LEFT JOIN events e ON d.account_id = e.account_id AND d.k0 >= e.ekey) f
+    ASOF LEFT JOIN events e ON f.account_id = e.account_id AND f.k1 >= e.ekey
+),
+split AS (  -- the calls of the days an event splits, each placed after its last event
     SELECT c.*, coalesce(e.eord, 0) AS anchor
-    FROM calls c ASOF LEFT JOIN events e ON c.account_id = e.account_id AND c.k >= e.ekey
+    FROM (SELECT * FROM calls SEMI JOIN (SELECT account_id, business_date FROM ends WHERE a0 <> a1)
+          USING (account_id, business_date)) c
+    ASOF LEFT JOIN events e ON c.account_id = e.account_id AND c.k >= e.ekey
 )
+SELECT account_id, a0 AS anchor, business_date,
+       amount::DECIMAL(38, 6) AS amount,  -- wide: a day of calls may sum past 10^12
+       cash_amount::DECIMAL(38, 6) AS platform_cash,
+       trial_amount::DECIMAL(38, 6) AS platform_trial,
+       discount_amount::DECIMAL(38, 6) AS platform_discount,
+       unpaid_amount::DECIMAL(38, 6) AS platform_unpaid,
+       calls
+FROM ends
+WHERE a0 = a1
+UNION ALL
 SELECT account_id, anchor, business_date,
-       sum(amount)::DECIMAL(38, 6) AS amount,  -- wide: a day of calls may sum past 10^12
-       sum(cash_amount)::DECIMAL(38, 6) AS platform_cash,
-       sum(trial_amount)::DECIMAL(38, 6) AS platform_trial,
-       sum(discount_amount)::DECIMAL(38, 6) AS platform_discount,
-       sum(unpaid_amount)::DECIMAL(38, 6) AS platform_unpaid,
-       count(*) AS calls
-FROM placed
+       sum(amount)::DECIMAL(38, 6),
+       sum(cash_amount)::DECIMAL(38, 6),
+       sum(trial_amount)::DECIMAL(38, 6),
+       sum(discount_amount)::DECIMAL(38, 6),
+       sum(unpaid_amount)::DECIMAL(38, 6),
+       count(*)
+FROM split
 GROUP BY account_id, anchor, business_date;
