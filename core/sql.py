@@ -34,15 +34,3 @@ def bind(sql: str, params: dict[str, object]) -> dict[str, object]:
     if missing:
         raise KeyError(f"SQL names unknown parameter(s): {', '.join(sorted(missing))}")
     return {k: v for k, v in params.items() if k in names}
-
-
-# Keys are grouped and probed by their 64-bit hash first (integers group and join faster than
-# text), then compared exactly among the few rows whose hash repeats: stg_sources.find_excluded
-# and expectations.base.key_unique. Equal keys hash alike, so no repeated key is missed; a
-# collision only makes a candidate the exact comparison drops. Tests make it coarse to force them.
-KEY_HASH = "hash({})"
-
-
-def key_hash(columns: str) -> str:
-    """The SQL hash of `columns` (quoted and comma-separated) that keys are grouped by first."""
-    return KEY_HASH.format(columns)

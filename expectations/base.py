@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.sql import ident, key_hash
+from core.sql import ident
 from transforms import schema
 
 FAIL = "fail"
@@ -135,9 +135,8 @@ def key_unique(
     With a partition column, a run given new partitions (`$new_partitions`, a source's new
     files) checks the keys that occur in them against the whole table: the other keys were
     checked on the night their partitions arrived, and only a new row can repeat one. Tonight's
-    rows are grouped by the hash of their key (a key given twice tonight is repeated); history's
-    rows are only probed against those hashes (a key found there is repeated too), never
-    grouped; the few candidates are then compared by the key itself. Without
+    rows are grouped by key once (a key given twice tonight is repeated); history's rows are
+    only probed against those keys (a key found there is repeated too), never grouped. Without
     new partitions (NULL) every key is checked."""
     cols = ", ".join(ident(k) for k in key)
     shown = " || '|' || ".join(f"coalesce({ident(k)}::VARCHAR, 'NULL')" for k in key)
@@ -151,15 +150,9 @@ def key_unique(
     # partitions, before the HAVING took 46 s over 10 M usage rows, the grouping alone 6 s)
     if partition:
         new = f"($new_partitions IS NULL OR list_contains($new_partitions, {ident(partition)}))"
-        # by the keys' hashes first (core.sql.key_hash), then exactly among the few rows whose
-        # hash repeats tonight or is found in history
-        h = key_hash(cols)
-        repeated = (f"WITH hn AS (SELECT {h} AS _h, count(*) AS _n FROM {table} WHERE {new}"
-                    f" GROUP BY 1), o AS MATERIALIZED (SELECT {cols} FROM {table}"
-                    f" WHERE NOT {new} AND {h} IN (SELECT _h FROM hn)),"
-                    f" n AS (SELECT {cols}, count(*) AS _n FROM {table} WHERE {new} AND {h} IN"
-                    f" (SELECT _h FROM hn WHERE _n > 1 UNION ALL SELECT {h} FROM o) GROUP BY {cols})"
-                    f" SELECT {cols} FROM n WHERE _n > 1 UNION SELECT {cols} FROM o SEMI JOIN n USING ({cols})")
+        repeated = (f"WITH n AS (SELECT {cols}, count(*) AS _n FROM {table} WHERE {new}"
+                    f" GROUP BY {cols}) SELECT {cols} FROM n WHERE _n > 1"
+                    f" UNION SELECT {cols} FROM {table} SEMI JOIN n USING ({cols}) WHERE NOT {new}")
     else:
         repeated = f"SELECT {cols} FROM {table} GROUP BY {cols} HAVING count(*) > 1"
     same = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM r.{ident(k)}" for k in key)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.sql import ident, key_hash, literal
+from core.sql import ident, literal
 from transforms.changes import published_fingerprint
 from transforms.landing import LakeEntry
 from transforms.landing.read import exact_path
@@ -88,24 +88,14 @@ def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path]
     rows, judged = _scan(paths), ""
     repeated = f"SELECT {key} FROM {rows} GROUP BY ALL HAVING count(*) > 1"
     if old:
-        # a key twice among the new rows is repeated, and so is a key of an earlier file's row
-        # (few: the duplicates). Both are found by the keys' hashes first (core.sql.key_hash:
-        # 10 M new request ids 6.3 -> 5.8 s), then by the keys themselves among the few rows
-        # whose hash repeats tonight or is found in history. History is read for its key
-        # columns alone.
-        h = key_hash(key)
-        new_rows = f"(SELECT {key} FROM {_scan(paths)})"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _new_hashes AS SELECT {h} AS _h, count(*) AS _n"
-                    f" FROM {new_rows} GROUP BY ALL")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _old_hits AS SELECT {key}, _file, _row"
-                    f" FROM {_scan(list(old.values()))} WHERE {h} IN (SELECT _h FROM _new_hashes)")
+        # the new rows grouped by key once: a key twice among them is repeated, and so is a key
+        # of an earlier file's row (few: the duplicates), found by probing the old files' keys
+        # against the new ones (history is read for its key columns alone, never grouped)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _new_keys AS SELECT {key}, count(*) AS _n"
-                    f" FROM {new_rows} WHERE {h} IN (SELECT _h FROM _new_hashes WHERE _n > 1"
-                    f" UNION ALL SELECT {h} FROM _old_hits) GROUP BY ALL")
-        # an old row whose hash only collided with a new key's has no copy among the new rows
-        # (the verdicts would not change); dropped so that its file is not read whole below
-        same = " AND ".join(f"n.{ident(k)} = o.{ident(k)}" for k in src.key)
-        con.execute(f"DELETE FROM _old_hits o WHERE NOT EXISTS (SELECT 1 FROM _new_keys n WHERE {same})")
+                    f" FROM {_scan(paths)} GROUP BY ALL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _old_hits AS SELECT {key}, o._file, o._row"
+                    f" FROM (SELECT {key}, _file, _row FROM {_scan(list(old.values()))}) o"
+                    f" SEMI JOIN _new_keys n USING ({key})")
         hit_files = {f for (f,) in con.execute("SELECT DISTINCT _file FROM _old_hits").fetchall()}
         hits = [old[f] for f in sorted(hit_files)]
         rows = f"(SELECT *, true AS _new FROM {_scan(paths)}"
@@ -136,7 +126,6 @@ def find_excluded(con: duckdb.DuckDBPyConnection, src: Source, paths: list[Path]
     if old:
         con.execute("DROP TABLE _old_hits")
         con.execute("DROP TABLE _new_keys")
-        con.execute("DROP TABLE _new_hashes")
 
 
 def published_catalog(con: duckdb.DuckDBPyConnection, catalog: str = "prev") -> str | None:
