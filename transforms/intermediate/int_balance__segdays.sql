@@ -21,6 +21,12 @@
 -- falls between them) is one segment-day as it stands; only the calls of a day that an event
 -- splits are placed one by one. The same rows as placing every call (compared with EXCEPT ALL
 -- both ways on a day of 10 M calls), without sorting every call by account and key.
+-- A split day with one event inside its span (k0, k1] (a top-up between two calls, the usual
+-- case) places its calls by comparing each call's key with that event's: no other event falls
+-- after the day's first call, so a call before it keeps the first call's event (a0) and a call
+-- after it takes it (a1). Only days with more events inside take the ASOF join, on the events of
+-- their own accounts. On the 10 M-call day (3.7 M calls on split days, 24,325 on days with more
+-- than one event inside) the statement took 4.5 s where it took 5.3 s (means of four A/B runs).
 CREATE OR REPLACE TEMP TABLE _bal_segdays AS
 WITH calls AS (
     SELECT account_id, epoch_us(started_at) * 8 + 3 AS k, business_date,
@@ -47,11 +53,30 @@ ends AS (  -- the events before a day's first call (a0) and before its last (a1)
           FROM days d ASOF LEFT JOIN events e ON d.account_id = e.account_id AND d.k0 >= e.ekey) f
     ASOF LEFT JOIN events e ON f.account_id = e.account_id AND f.k1 >= e.ekey
 ),
+one_inside AS (  -- the split days with one event inside their span (k0, k1], and its key
+    SELECT d.account_id, d.business_date, d.a0, d.a1, any_value(e.ekey) AS ekey
+    FROM ends d JOIN events e ON d.account_id = e.account_id AND e.ekey > d.k0 AND e.ekey <= d.k1
+    WHERE d.a0 <> d.a1
+    GROUP BY d.account_id, d.business_date, d.a0, d.a1
+    HAVING count(*) = 1
+),
+many_inside AS (  -- the other split days
+    SELECT account_id, business_date FROM ends WHERE a0 <> a1
+    EXCEPT
+    SELECT account_id, business_date FROM one_inside
+),
 split AS (  -- the calls of the days an event splits, each placed after its last event
+    -- one event inside the day (the common case): a call before it takes the day's first
+    -- event (a0), a call at or after it that event (a1); a hash join, not an ASOF join
+    SELECT c.*, CASE WHEN c.k >= o.ekey THEN o.a1 ELSE o.a0 END AS anchor
+    FROM calls c JOIN one_inside o USING (account_id, business_date)
+    UNION ALL
+    -- more events inside the day (few): each call placed by the ASOF join, on the events of
+    -- those days' accounts only (the join sorts every event it is given)
     SELECT c.*, coalesce(e.eord, 0) AS anchor
-    FROM (SELECT * FROM calls SEMI JOIN (SELECT account_id, business_date FROM ends WHERE a0 <> a1)
-          USING (account_id, business_date)) c
-    ASOF LEFT JOIN events e ON c.account_id = e.account_id AND c.k >= e.ekey
+    FROM (SELECT * FROM calls SEMI JOIN many_inside USING (account_id, business_date)) c
+    ASOF LEFT JOIN (SELECT * FROM events SEMI JOIN many_inside USING (account_id)) e
+        ON c.account_id = e.account_id AND c.k >= e.ekey
 )
 SELECT account_id, a0 AS anchor, business_date,
        amount::DECIMAL(38, 6) AS amount,  -- wide: a day of calls may sum past 10^12
