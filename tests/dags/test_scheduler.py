@@ -42,6 +42,12 @@ import datetime as dt
 def task_policy(task):
     task.retry_delay = dt.timedelta(seconds=1)
     task.max_retry_delay = dt.timedelta(seconds=2)
+
+# The metadata database is SQLite here, written by the scheduler, the dag-processor, the
+# api-server, task runners and the CLI at once: each waits up to 60 s for another's write
+# lock instead of SQLite's 5 s (a loaded 2-core machine held one longer: "database is locked"
+# in `airflow backfill create`)
+SQLITE_CONNECT_ARGS = {"timeout": 60}
 '''
 
 
@@ -160,6 +166,7 @@ def airflow(tmp_path_factory, landing, inbox):
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "2",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "airflow_local_settings.SQLITE_CONNECT_ARGS",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": "ledger-audit-scheduler-test",
