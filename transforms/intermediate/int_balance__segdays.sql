@@ -53,18 +53,16 @@ ends AS (  -- the events before a day's first call (a0) and before its last (a1)
           FROM days d ASOF LEFT JOIN events e ON d.account_id = e.account_id AND d.k0 >= e.ekey) f
     ASOF LEFT JOIN events e ON f.account_id = e.account_id AND f.k1 >= e.ekey
 ),
-one_inside AS (  -- the split days with one event inside their span (k0, k1], and its key
-    SELECT d.account_id, d.business_date, d.a0, d.a1, any_value(e.ekey) AS ekey
-    FROM ends d JOIN events e ON d.account_id = e.account_id AND e.ekey > d.k0 AND e.ekey <= d.k1
+split_days AS (  -- the days an event splits: how many events fall inside (k0, k1], and one's key
+    SELECT d.account_id, d.business_date, d.a0, d.a1,
+           count(e.ekey) AS inside, any_value(e.ekey) AS ekey
+    FROM ends d LEFT JOIN events e
+        ON d.account_id = e.account_id AND e.ekey > d.k0 AND e.ekey <= d.k1
     WHERE d.a0 <> d.a1
     GROUP BY d.account_id, d.business_date, d.a0, d.a1
-    HAVING count(*) = 1
 ),
-many_inside AS (  -- the other split days
-    SELECT account_id, business_date FROM ends WHERE a0 <> a1
-    EXCEPT
-    SELECT account_id, business_date FROM one_inside
-),
+one_inside AS (SELECT * FROM split_days WHERE inside = 1),
+many_inside AS (SELECT account_id, business_date FROM split_days WHERE inside <> 1),
 split AS (  -- the calls of the days an event splits, each placed after its last event
     -- one event inside the day (the common case): a call before it takes the day's first
     -- event (a0), a call at or after it that event (a1); a hash join, not an ASOF join
