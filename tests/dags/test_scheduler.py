@@ -35,8 +35,9 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW = Path(sys.executable).with_name("airflow")
 DAG_ID = "ledger_audit_nightly"
-# Retries wait 2 minutes and more in production; a cluster policy shortens them for this test.
-FAST_RETRY_POLICY = '''
+# The test Airflow's airflow_local_settings.py. Retries wait 2 minutes and more in production; a
+# cluster policy shortens them for this test. It also holds the SQLite connect arguments below.
+LOCAL_SETTINGS = '''
 import datetime as dt
 
 def task_policy(task):
@@ -156,7 +157,7 @@ def inbox():
 def airflow(tmp_path_factory, landing, inbox):
     home = tmp_path_factory.mktemp("airflow_home")
     (home / "config").mkdir()
-    (home / "config" / "airflow_local_settings.py").write_text(FAST_RETRY_POLICY)
+    (home / "config" / "airflow_local_settings.py").write_text(LOCAL_SETTINGS)
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AIRFLOW__", "AIRFLOW_VAR_", "AIRFLOW_CONN_"))}
