@@ -104,31 +104,43 @@ def published(tmp_path, make_db) -> Path:
     return path
 
 
-def _restarted(published: Path, caplog, make_db):
+def _restarted(published: Path, caplog, make_db, kept: bool = False):
+    """Night 2 restarted from night 1. `kept`: its database holds night 1's tables already, as
+    a build started from a copy of the published warehouse does (balance.keep_published)."""
     night2 = make_db(NIGHT2)
     _data(night2)
     night2.con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(published)})
+    if kept:
+        night2.con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+        for name in balance.KEPT:
+            night2.con.execute(f"CREATE TABLE intermediate.{balance.KEPT_PREFIX}{name} AS"
+                               f" SELECT * FROM prev.intermediate.{name}")
     changes = Changes("prev", dt.date.fromisoformat(NIGHT1), "", {}, night2.con)
     with caplog.at_level(logging.INFO, logger="transforms.intermediate.balance"):
         build_intermediate(night2.con, night2.ctx, changes)
-    assert any("balance: restarting from the published night 2026-11-19" in r.getMessage()
-               for r in caplog.records), "the night did not restart"
+    said = [r.getMessage() for r in caplog.records]
+    assert any("balance: restarting from the published night 2026-11-19" in m for m in said), \
+        "the night did not restart"
+    assert any(m.startswith("balance: the published rows of 7 tables kept in place") for m in said) == kept
     return night2
 
 
-def test_a_restarted_night_publishes_the_tables_of_a_full_replay(published, caplog, make_db):
-    got = _tables(_restarted(published, caplog, make_db))
+@pytest.mark.parametrize("kept", [False, True], ids=["copied", "kept-in-place"])
+def test_a_restarted_night_publishes_the_tables_of_a_full_replay(published, caplog, make_db, kept):
+    got = _tables(_restarted(published, caplog, make_db, kept))
     full = make_db(NIGHT2)
     _data(full)
     full.build()
     want = _tables(full)
-    assert sorted(got) == sorted(want)
+    assert sorted(got) == sorted(want)  # and no kept table left beside them
     assert {"int_balance__movements", "int_balance__daily", "int_balance__positions"} <= set(want)
     assert [name for name in want if got[name] != want[name]] == []
 
 
-def test_the_open_segment_is_drawn_again_whole_and_the_new_day_is_appended(published, caplog, make_db):
-    db = _restarted(published, caplog, make_db)
+@pytest.mark.parametrize("kept", [False, True], ids=["copied", "kept-in-place"])
+def test_the_open_segment_is_drawn_again_whole_and_the_new_day_is_appended(published, caplog, make_db,
+                                                                           kept):
+    db = _restarted(published, caplog, make_db, kept)
     # a1: u1 3 after the refund's request (g1 3). i0 at 11-17 opens the segment u2 5 + u3 1 = 6,
     # drawn once: g1 its last 3, then d2 (expires first among discounts) 3, in one row each;
     # d2's remaining 2 is forfeited at 12:00 on 11-20; f1 (decided 11-20 10:00) debits t1 20
@@ -168,6 +180,11 @@ def test_an_earlier_refund_of_a_top_up_paid_after_the_published_night_replays_ev
                            "requested_at": "2026-11-18T10:00:00+08:00", "status": "pending",
                            "amount": "7.00"})
     night2.con.execute("ATTACH $p AS prev (READ_ONLY)", {"p": str(published)})
+    # as a build started from a copy of the published warehouse holds them: a full replay
+    # keeps none of them
+    night2.con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+    night2.con.execute(f"CREATE TABLE intermediate.{balance.KEPT_PREFIX}int_balance__daily AS"
+                       " SELECT * FROM prev.intermediate.int_balance__daily")
     changes = Changes("prev", dt.date.fromisoformat(NIGHT1), "", {}, night2.con)
     with caplog.at_level(logging.INFO, logger="transforms.intermediate.balance"):
         build_intermediate(night2.con, night2.ctx, changes)
@@ -175,3 +192,4 @@ def test_an_earlier_refund_of_a_top_up_paid_after_the_published_night_replays_ev
         ("balance: replaying all history: 1 refunds or discount grants before "
          "2026-11-19T16:00:00+00:00 name a top-up paid after it")]
     assert balance.INCREMENTAL
+    assert [n for n in _tables(night2) if n.startswith(balance.KEPT_PREFIX)] == []

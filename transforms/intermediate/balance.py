@@ -81,7 +81,7 @@ from transforms.intermediate.balance_replay import (
 )
 
 __all__ = ["CREDIT", "SEGMENT", "LotState", "Replay", "Restart", "build", "carry_positions",
-           "replay", "restart_point", "unordered_inserts"]
+           "keep_published", "replay", "restart_point", "unordered_inserts"]
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
@@ -251,6 +251,8 @@ def _build(con: duckdb.DuckDBPyConnection, ctx: AuditContext, *, since=None,
         since, state_table = restart.since, f"{restart.previous}.intermediate.int_balance__state"
     prev = restart.previous if restart is not None else None
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+    if prev is None:
+        drop_kept(con)
     con.execute("SET VARIABLE balance_since = coalesce($s::TIMESTAMPTZ, '-infinity'::TIMESTAMPTZ)",
                 {"s": since})
     if prev is None:
@@ -369,35 +371,108 @@ def _open_segments(con: duckdb.DuckDBPyConnection, prev: str) -> list[tuple[int,
 
 def _carry(con: duckdb.DuckDBPyConnection, prev: str) -> None:
     """On a restart: the published night's rows of the steps not walked again, added to
-    tonight's (every table of the engine but lots and state, which are written whole)."""
+    tonight's (every table of the engine but lots and state, which are written whole). Kept
+    in place where the build holds them (keep_published), else copied from `prev`."""
     p = f"{prev}.intermediate"
+    kept = _kept(con)
+    if kept:
+        log.info("balance: the published rows of %d tables kept in place (the build started"
+                 " from a copy of the published warehouse)", len(kept))
     redrawn = "(SELECT DISTINCT account_id, anchor FROM _bal_open)"
-    for sql in (
-        f"INSERT INTO intermediate.int_balance__anchors BY NAME SELECT * FROM {p}.int_balance__anchors",
-        f"""INSERT INTO intermediate.int_balance__movements BY NAME
-            SELECT * FROM {p}.int_balance__movements m
-            ANTI JOIN {redrawn} o ON o.account_id = m.account_id AND m.ord = 2 * o.anchor + 1""",
-        f"""INSERT INTO intermediate.int_balance__trial_segments BY NAME
-            SELECT * FROM {p}.int_balance__trial_segments t
-            ANTI JOIN {redrawn} o ON o.account_id = t.account_id AND o.anchor = t.anchor""",
-        f"INSERT INTO intermediate.int_balance__checkpoints BY NAME SELECT * FROM {p}.int_balance__checkpoints",
-        f"INSERT INTO intermediate.int_balance__segments BY NAME SELECT * FROM {p}.int_balance__segments",
-        f"INSERT INTO intermediate.int_balance__daily BY NAME SELECT * FROM {p}.int_balance__daily",
+    # a redrawn open segment's published draws and trial segments are tonight's again
+    for name, alias, redone in (
+        ("int_balance__anchors", "a", None),
+        ("int_balance__movements", "m", "o.account_id = m.account_id AND m.ord = 2 * o.anchor + 1"),
+        ("int_balance__trial_segments", "t", "o.account_id = t.account_id AND o.anchor = t.anchor"),
+        ("int_balance__checkpoints", "c", None),
+        ("int_balance__segments", "g", None),
+        ("int_balance__daily", "d", None),
     ):
-        con.execute(sql)
+        if name in kept:
+            if redone:
+                con.execute(f"DELETE FROM intermediate.{KEPT_PREFIX}{name} AS {alias}"
+                            f" USING {redrawn} o WHERE {redone}")
+            _adopt(con, name)
+        else:
+            con.execute(f"INSERT INTO intermediate.{name} BY NAME SELECT * FROM {p}.{name} {alias}"
+                        + (f" ANTI JOIN {redrawn} o ON {redone}" if redone else ""))
 
 
 def carry_positions(con: duckdb.DuckDBPyConnection, ctx: AuditContext, restart: Restart) -> None:
     """On a restart, after int_balance__positions/query.sql wrote the positions of the dates
     from restart.from_date on: the published positions of earlier dates, each account's last
-    one now valid until its first new position (or tomorrow)."""
+    one now valid until its first new position (or tomorrow). Kept in place where the build
+    holds them (keep_published), else copied from the published warehouse."""
     con.execute("""CREATE OR REPLACE TEMP TABLE _bal_next AS
         SELECT account_id, min(business_date) AS next_date
         FROM intermediate.int_balance__positions GROUP BY account_id""")
-    con.execute(f"""INSERT INTO intermediate.int_balance__positions BY NAME
-        SELECT p.* REPLACE (CASE WHEN p.next_date = $k THEN coalesce(n.next_date, $d::DATE + 1)
-                                 ELSE p.next_date END AS next_date)
-        FROM {restart.previous}.intermediate.int_balance__positions p
-        LEFT JOIN _bal_next n USING (account_id)""",
-                {"k": restart.from_date, "d": ctx.business_date})
+    name = "int_balance__positions"
+    args = {"k": restart.from_date, "d": ctx.business_date}
+    if name in _kept(con):
+        # only the published last positions (next_date = the restart's first date) change
+        con.execute(f"""UPDATE intermediate.{KEPT_PREFIX}{name} AS p
+            SET next_date = coalesce((SELECT n.next_date FROM _bal_next n
+                                      WHERE n.account_id = p.account_id), $d::DATE + 1)
+            WHERE p.next_date = $k""", args)
+        _adopt(con, name)
+    else:
+        con.execute(f"""INSERT INTO intermediate.{name} BY NAME
+            SELECT p.* REPLACE (CASE WHEN p.next_date = $k THEN coalesce(n.next_date, $d::DATE + 1)
+                                     ELSE p.next_date END AS next_date)
+            FROM {restart.previous}.intermediate.{name} p
+            LEFT JOIN _bal_next n USING (account_id)""", args)
     con.execute("DROP TABLE _bal_next")
+
+
+# A build may start from a byte copy of the published warehouse (ledger_audit/pipeline/
+# step_audit.py: copying the file takes a fraction of a second where copying these tables row by
+# row took seconds on a 10 M-call day). Everything in it is dropped but the tables a restart
+# keeps, renamed KEPT_PREFIX + name; a restart adds tonight's rows to them (_carry,
+# carry_positions), and a full replay drops them (_build).
+KEPT = ("int_balance__anchors", "int_balance__movements", "int_balance__trial_segments",
+        "int_balance__checkpoints", "int_balance__segments", "int_balance__daily",
+        "int_balance__positions")
+KEPT_PREFIX = "_kept__"
+
+
+def keep_published(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """On a database copied from the published warehouse: drop every view and table but the
+    engine's KEPT tables, which are renamed KEPT_PREFIX + name (so the build finds the fresh
+    database it expects, but for them). Returns the tables kept."""
+    here = "database_name = current_database() AND NOT temporary"
+    for schema, view in con.execute(f"SELECT schema_name, view_name FROM duckdb_views()"
+                                    f" WHERE {here} AND NOT internal").fetchall():
+        con.execute(f'DROP VIEW "{schema}"."{view}"')
+    kept = []
+    for schema, table in con.execute(f"SELECT schema_name, table_name FROM duckdb_tables()"
+                                     f" WHERE {here}").fetchall():
+        if schema == "intermediate" and table in KEPT:
+            con.execute(f'ALTER TABLE intermediate."{table}" RENAME TO "{KEPT_PREFIX}{table}"')
+            kept.append(table)
+        else:
+            con.execute(f'DROP TABLE "{schema}"."{table}"')
+    # the dropped tables' blocks are free for the build to reuse only once checkpointed: without
+    # it every night's file would grow by what it dropped
+    con.execute("CHECKPOINT")
+    return kept
+
+
+def _kept(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The KEPT tables this build holds from the published warehouse (keep_published)."""
+    return {t[len(KEPT_PREFIX):] for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = 'intermediate' AND starts_with(table_name, $p)",
+        {"p": KEPT_PREFIX}).fetchall()}
+
+
+def drop_kept(con: duckdb.DuckDBPyConnection) -> None:
+    """A build that does not restart keeps nothing of the published warehouse."""
+    for name in _kept(con):
+        con.execute(f"DROP TABLE intermediate.{KEPT_PREFIX}{name}")
+
+
+def _adopt(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Tonight's rows of `name` added to its kept published rows, which become the table."""
+    con.execute(f"INSERT INTO intermediate.{KEPT_PREFIX}{name} BY NAME SELECT * FROM intermediate.{name}")
+    con.execute(f"DROP TABLE intermediate.{name}")
+    con.execute(f"ALTER TABLE intermediate.{KEPT_PREFIX}{name} RENAME TO {name}")
