@@ -233,7 +233,8 @@ def main() -> None:
     ap.add_argument("--first-night", action="store_true", help="(a) night D from scratch")
     ap.add_argument("--next-night", action="store_true", help="(b) night D after night D-1")
     ap.add_argument("--nights", type=int, default=0, metavar="K", help="(c) the last K nights in turn")
-    ap.add_argument("--out", type=Path, default=REPO / "bench-out")
+    ap.add_argument("--out", type=Path, default=REPO / "bench-out",
+                    help="working folder, deleted first (keep logs elsewhere)")
     ap.add_argument("--keep", action="store_true", help="keep the generated data")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     a = ap.parse_args()
