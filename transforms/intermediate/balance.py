@@ -435,26 +435,23 @@ KEPT = ("int_balance__anchors", "int_balance__movements", "int_balance__trial_se
 KEPT_PREFIX = "_kept__"
 
 
-def keep_published(con: duckdb.DuckDBPyConnection) -> list[str]:
+def keep_published(con: duckdb.DuckDBPyConnection) -> None:
     """On a database copied from the published warehouse: drop every view and table but the
     engine's KEPT tables, which are renamed KEPT_PREFIX + name (so the build finds the fresh
-    database it expects, but for them). Returns the tables kept."""
+    database it expects, but for them)."""
     here = "database_name = current_database() AND NOT temporary"
     for schema, view in con.execute(f"SELECT schema_name, view_name FROM duckdb_views()"
                                     f" WHERE {here} AND NOT internal").fetchall():
         con.execute(f'DROP VIEW "{schema}"."{view}"')
-    kept = []
     for schema, table in con.execute(f"SELECT schema_name, table_name FROM duckdb_tables()"
                                      f" WHERE {here}").fetchall():
         if schema == "intermediate" and table in KEPT:
             con.execute(f'ALTER TABLE intermediate."{table}" RENAME TO "{KEPT_PREFIX}{table}"')
-            kept.append(table)
         else:
             con.execute(f'DROP TABLE "{schema}"."{table}"')
     # the dropped tables' blocks are free for the build to reuse only once checkpointed: without
     # it every night's file would grow by what it dropped
     con.execute("CHECKPOINT")
-    return kept
 
 
 def _kept(con: duckdb.DuckDBPyConnection) -> set[str]:
