@@ -1,7 +1,8 @@
 """The audit's build, in order, on a connection whose `staging` schema holds the loaded sources
 (`transforms/staging/stg_sources.py` made the views, `marts.load_audit` and `marts.quarantine`).
 
-    intermediate: the as-of views, the balance engine, the balance positions, identity clusters
+    intermediate: the as-of views, the balance engine, the balance positions, the usage extracts;
+                  identity clusters beside them, on a second connection (`beside`)
     marts:        account_balances, topup_positions, funding_breaks, identity_clusters,
                   liability_caps, violations (every rule), violation_history (night by night)
     comments:     every table's schema.yaml, as COMMENT ON its table and columns
@@ -13,11 +14,15 @@ the tests all call these functions.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
-from core.db import AuditContext
+from core.db import AuditContext, prepare
 from core.sql import bind
 from transforms.changes import Changes, full
 from transforms.intermediate import balance, identity, usage_extracts
@@ -70,16 +75,53 @@ def build_intermediate(con: duckdb.DuckDBPyConnection, ctx: AuditContext,
                        changes: Changes | None = None) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
     build_asof(con, ctx)
-    # from the published night's saved state when that is exact, else from the first event
-    restart = balance.restart_point(con, ctx, changes)
-    balance.build(con, ctx, restart=restart)  # int_balance__lots ... __daily (see balance.py)
-    with balance.unordered_inserts(con):
-        run_query(con, ctx, "intermediate.int_balance__positions")
-        if restart is not None:
-            balance.carry_positions(con, ctx, restart)
-        run_query(con, ctx, "intermediate.int_balance__calendar")
-    identity.build(con, ctx, changes)  # int_identity__records, __scored_pairs, __links, ...
-    usage_extracts.build(con, ctx, changes)  # int_claims__caps, int_usage__labelled
+    # identity reads only accounts and top-ups, and nothing here reads identity: it is built
+    # beside the balance engine, whose Python replay holds one core while DuckDB waits
+    with beside(con, ctx, identity.build, changes, said_by=identity.log):
+        # from the published night's saved state when that is exact, else from the first event
+        restart = balance.restart_point(con, ctx, changes)
+        balance.build(con, ctx, restart=restart)  # int_balance__lots ... __daily (see balance.py)
+        with balance.unordered_inserts(con):
+            run_query(con, ctx, "intermediate.int_balance__positions")
+            if restart is not None:
+                balance.carry_positions(con, ctx, restart)
+            run_query(con, ctx, "intermediate.int_balance__calendar")
+        usage_extracts.build(con, ctx, changes)  # int_claims__caps, int_usage__labelled
+
+
+@contextlib.contextmanager
+def beside(con: duckdb.DuckDBPyConnection, ctx: AuditContext, build: Callable, *args,
+           said_by: logging.Logger) -> Iterator[None]:
+    """Run `build(cursor, ctx, *args)` on a second connection of the same database (prepared as
+    `con` is, with the as-of views) on a thread of its own while the block runs on `con`.
+
+    The two write different tables; each keeps its temporary tables to itself. What `build`
+    logs (on `said_by`) is held and said after the block, so the night's lines come in the same
+    order every time. An error of the block wins; else the build's error is raised."""
+    cur = prepare(con.cursor(), ctx)
+    build_asof(cur, ctx)
+    held: list[logging.LogRecord] = []
+
+    class Hold(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            held.append(record)
+
+    hold, propagate = Hold(logging.DEBUG), said_by.propagate
+    said_by.addHandler(hold)
+    said_by.propagate = False
+    with ThreadPoolExecutor(1, thread_name_prefix="beside") as pool:
+        done = pool.submit(build, cur, ctx, *args)
+        try:
+            yield
+        finally:
+            error = done.exception()  # waits for it
+            cur.close()
+            said_by.removeHandler(hold)
+            said_by.propagate = propagate
+            for record in held:
+                said_by.handle(record)
+    if error is not None:
+        raise error
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, ctx: AuditContext, previous: str | None = None,
