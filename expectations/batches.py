@@ -55,14 +55,12 @@ def batches(con: duckdb.DuckDBPyConnection, suite: TableSuite, scope: str,
     return grouped  # no partitions: no rows to give GX (the SQL checks still run)
 
 
-def validate_batch(con: duckdb.DuckDBPyConnection, suite: TableSuite, vd, select: str,
-                   values: list | None, scope: str = "true",
-                   params: dict | None = None) -> tuple[list[Finding], int]:
-    """Pull one batch (the rows in `scope` of the partitions `values`, or of the whole table)
-    and validate it: its findings and the number of rows GX was handed."""
+def pull_batch(con: duckdb.DuckDBPyConnection, suite: TableSuite, select: str,
+               values: list | None, scope: str = "true", params: dict | None = None):
+    """One batch as a pandas frame: the rows in `scope` of the partitions `values`, or of the
+    whole table. DuckDB's part of a batch; GX's part (run_batch) needs no connection."""
     import pandas as pd
     import pyarrow as pa
-    from great_expectations.core.run_identifier import RunIdentifier
 
     p = suite.partition_by
     params = dict(params or {})
@@ -72,11 +70,18 @@ def validate_batch(con: duckdb.DuckDBPyConnection, suite: TableSuite, vd, select
         sql = f"SELECT {select} FROM {suite.table} WHERE list_contains($v, {ident(p)}) AND {scope}"
         params["v"] = values
     # Arrow keeps DECIMAL as decimal.Decimal and BIGINT with nulls as Int64 (not float)
-    frame = (
+    return (
         con.sql(sql, params=params)
         .to_arrow_table()
         .to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     )
+
+
+def run_batch(suite: TableSuite, vd, frame, values: list | None) -> tuple[list[Finding], int]:
+    """Validate one pulled batch with GX: its findings and the number of rows GX was handed."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    p = suite.partition_by
     many = values is not None and len(values) > 1
     result_format = (
         {"result_format": "COMPLETE", "unexpected_index_column_names": [p]}

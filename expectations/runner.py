@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import pathlib
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -18,7 +19,7 @@ from core.errors import ValidationFailed
 from core.sql import ident
 from expectations import gx_context, sql_checks
 from expectations.base import FAIL, WARN, TableSuite, columns_read
-from expectations.batches import batches, validate_batch
+from expectations.batches import batches, pull_batch, run_batch
 from expectations.data_docs import write_sql_page
 from expectations.findings import Finding, Results, SqlOutcome, merged
 from expectations.sql_checks import table_exists
@@ -37,18 +38,42 @@ GX_SAMPLE_ROWS = 5_000  # rows of a whole-table mart GX is handed (nothing marks
 
 @dataclass
 class Run:
-    """One call: one GX context, every table's results, one Data Docs build."""
+    """One call: one GX context, every table's results, one Data Docs build.
+
+    GX's part of a table (its validation definition and its run over the pulled batches) is
+    Python that holds the GIL; DuckDB's part (the sweep, pulling the batches, the SQL checks)
+    runs outside it. So GX works on one thread of its own while the calling thread goes on with
+    the SQL of this table and the next: only that thread touches the GX context until `finish`,
+    and each table's results are put together in the order a one-after-the-other run gives them
+    (the sweep's, GX's, the SQL checks'), so the findings, the first failure named and the Data
+    Docs are the same.
+    """
 
     con: duckdb.DuckDBPyConnection
     docs_dir: pathlib.Path
     params: dict[str, object]
     slug: str  # "sources" / "marts": names the SQL checks page
-    results: Results = field(default_factory=Results)
     timings: dict[str, float] = field(default_factory=dict)
-    gx_rows: dict[str, int] = field(default_factory=dict)  # rows handed to GX, per table
     index: bool = True  # rebuild the Data Docs index (else only when a check fails)
+    _results: Results = field(default_factory=Results)
+    _rows: dict[str, int] = field(default_factory=dict)
+    _pending: list = field(default_factory=list)  # Results, or Futures of (Results, table, rows)
+    _gx: ThreadPoolExecutor | None = None
     _site: gx_context.GxSite | None = None
     _suites: list[str] = field(default_factory=list)
+
+    @property
+    def results(self) -> Results:
+        """Everything found so far, in table order (waits for GX's thread)."""
+        for part in self._pending:
+            if isinstance(part, Future):
+                part, table, rows = part.result()
+                if rows is not None:
+                    self._rows[table] = self._rows.get(table, 0) + rows
+            self._results.findings += part.findings
+            self._results.sql += part.sql
+        self._pending.clear()
+        return self._results
 
     @property
     def findings(self) -> list[Finding]:
@@ -58,8 +83,18 @@ class Run:
     def sql(self) -> list[SqlOutcome]:
         return self.results.sql
 
+    @property
+    def gx_rows(self) -> dict[str, int]:
+        """Rows handed to GX, per table."""
+        self.results  # noqa: B018 - waits for GX's thread
+        return self._rows
+
+    def _part(self) -> Results:
+        self._pending.append(part := Results())
+        return part
+
     def _fail_sql(self, suite: TableSuite, check: str, detail: str, level: str = FAIL) -> None:
-        self.results.fail_sql(suite, check, detail, level)
+        self._part().fail_sql(suite, check, detail, level)
 
     def _definition(self, suite: TableSuite, expectations: list):
         if self._site is None:
@@ -67,13 +102,24 @@ class Run:
         self._suites.append(suite.table)
         return gx_context.validation_definition(self._site, suite, expectations)
 
+    def _validate(self, suite: TableSuite, expectations: list, pulled: list) -> tuple:
+        """GX's part of a table, on GX's thread: its definition, then each pulled batch."""
+        vd = self._definition(suite, expectations)
+        found, rows = Results(), None
+        for values, frame in pulled:
+            got, n = run_batch(suite, vd, frame, values)
+            found.findings += got
+            rows = (rows or 0) + n
+        return found, suite.table, rows
+
     # ---- one table ------------------------------------------------------------------------
     def check_table(self, suite: TableSuite, partitions: list | None = None) -> None:
         """Validate `suite.table`: GX on what is new (`partitions`, a daily mart's business date,
         or for a whole-table mart a bounded sample), the same expectations as SQL on every other
-        row in scope; then the SQL checks, which always read the whole table."""
+        row in scope; then the SQL checks, which always read the whole table. GX's part is
+        handed to GX's thread; `results` (and `finish`) wait for it."""
         started = time.perf_counter()
-        if not sql_checks.structure(self.con, suite, self.results):
+        if not sql_checks.structure(self.con, suite, self._part()):
             return
         expectations = suite.build()
         for e in expectations:  # show what a derived column is, in Data Docs
@@ -87,18 +133,19 @@ class Run:
             f"({suite.derived[c]}) AS {ident(c)}" if c in suite.derived else ident(c)
             for c in needed
         )
-        vd = self._definition(suite, expectations)
         gx, rest, params = self._scope(suite, partitions)
         if rest is not None:
-            sweep(self.con, suite, expectations, self.results, rest, params)
-        for values in batches(self.con, suite, gx, params):
-            found, rows = validate_batch(self.con, suite, vd, select, values, gx, params)
-            self.results.findings += found
-            self.gx_rows[suite.table] = self.gx_rows.get(suite.table, 0) + rows
+            sweep(self.con, suite, expectations, self._part(), rest, params)
+        pulled = [(values, pull_batch(self.con, suite, select, values, gx, params))
+                  for values in batches(self.con, suite, gx, params)]
+        if self._gx is None:
+            self._gx = ThreadPoolExecutor(1, thread_name_prefix="gx")
+        self._pending.append(self._gx.submit(self._validate, suite, expectations, pulled))
+        checked = self._part()
         for check in suite.sql_checks:
             sql_checks.run_check(self.con, suite, check,
-                                 {**self.params, "new_partitions": partitions}, self.results)
-        self.timings[suite.table] = time.perf_counter() - started
+                                 {**self.params, "new_partitions": partitions}, checked)
+        self.timings[suite.table] = time.perf_counter() - started  # GX's part not counted
 
     def _scope(self, suite: TableSuite, partitions: list | None) -> tuple[str, str | None, dict]:
         """(GX's rows, the rows swept in SQL or None, their parameters), as predicates.
@@ -148,7 +195,12 @@ class Run:
         """Write Data Docs (the index only if `index` or a check failed); raise ValidationFailed
         on the first fail-level finding (naming how many more), else return the warn-level
         ones, one line each."""
-        found = merged(self.findings)
+        try:
+            found = merged(self.findings)  # waits for GX's thread
+        finally:
+            if self._gx is not None:
+                self._gx.shutdown(wait=True, cancel_futures=True)
+                self._gx = None
         fails = [f.line() for f in found if f.level == FAIL]
         warns = [f.line() for f in found if f.level == WARN]
         started = time.perf_counter()

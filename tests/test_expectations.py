@@ -728,3 +728,44 @@ def test_positions_covering_one_date_twice_fail_the_key(db, tmp_path):
         r"from 2026-11-18 runs to 2026-11-20",
     ):
         validate_marts(db.con, db.ctx, tmp_path)
+
+
+# ---- GX on a thread of its own (expectations/runner.py, Run) ----------------------------------
+def test_the_first_failure_named_is_gxs_though_gx_runs_on_its_own_thread_and_ends_last(
+    db, tmp_path, monkeypatch
+):
+    import time
+
+    import expectations.runner
+
+    real = expectations.runner.run_batch
+
+    def slow(*args, **kwargs):
+        time.sleep(0.5)  # GX ends after the table's SQL checks have found their problem
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(expectations.runner, "run_batch", slow)
+    db.add("usage", usage_row("r1"), usage_row("r1"), usage_row("r2", input_tokens=-5))
+
+    with pytest.raises(ValidationFailed) as err:
+        validate_sources(db.con, [("usage", D20)], tmp_path)
+
+    # a table's GX findings come before its SQL checks', as when they ran one after the other
+    said = str(err.value)
+    assert said.startswith(
+        "usage dt=2026-11-20: expect_column_values_to_be_between(input_tokens) failed on 1 rows"
+    )
+    assert "more fail-level failures" in said
+
+
+def test_an_error_on_gxs_thread_stops_the_validation(db, tmp_path, monkeypatch):
+    import expectations.runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("GX could not render the suite")
+
+    monkeypatch.setattr(expectations.runner, "run_batch", broken)
+    db.add("usage", usage_row("r1"))
+
+    with pytest.raises(RuntimeError, match="GX could not render the suite"):
+        validate_sources(db.con, [("usage", D20)], tmp_path)
