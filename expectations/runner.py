@@ -53,11 +53,11 @@ class Run:
     docs_dir: pathlib.Path
     params: dict[str, object]
     slug: str  # "sources" / "marts": names the SQL checks page
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds a table took, SQL and GX
     index: bool = True  # rebuild the Data Docs index (else only when a check fails)
     _results: Results = field(default_factory=Results)
     _rows: dict[str, int] = field(default_factory=dict)
-    _pending: list = field(default_factory=list)  # Results, or Futures of (Results, table, rows)
+    _pending: list = field(default_factory=list)  # Results, or Futures of _validate's tuple
     _gx: ThreadPoolExecutor | None = None
     _site: gx_context.GxSite | None = None
     _suites: list[str] = field(default_factory=list)
@@ -67,9 +67,10 @@ class Run:
         """Everything found so far, in table order (waits for GX's thread)."""
         for part in self._pending:
             if isinstance(part, Future):
-                part, table, rows = part.result()
+                part, table, rows, seconds = part.result()
                 if rows is not None:
                     self._rows[table] = self._rows.get(table, 0) + rows
+                self.timings[table] = self.timings.get(table, 0.0) + seconds
             self._results.findings += part.findings
             self._results.sql += part.sql
         self._pending.clear()
@@ -103,14 +104,16 @@ class Run:
         return gx_context.validation_definition(self._site, suite, expectations)
 
     def _validate(self, suite: TableSuite, expectations: list, pulled: list) -> tuple:
-        """GX's part of a table, on GX's thread: its definition, then each pulled batch."""
+        """GX's part of a table, on GX's thread: its definition, then each pulled batch;
+        (its findings, the table, the rows GX was handed or None, the seconds it took)."""
+        started = time.perf_counter()
         vd = self._definition(suite, expectations)
         found, rows = Results(), None
         for values, frame in pulled:
             got, n = run_batch(suite, vd, frame, values)
             found.findings += got
             rows = (rows or 0) + n
-        return found, suite.table, rows
+        return found, suite.table, rows, time.perf_counter() - started
 
     # ---- one table ------------------------------------------------------------------------
     def check_table(self, suite: TableSuite, partitions: list | None = None) -> None:
@@ -145,7 +148,8 @@ class Run:
         for check in suite.sql_checks:
             sql_checks.run_check(self.con, suite, check,
                                  {**self.params, "new_partitions": partitions}, checked)
-        self.timings[suite.table] = time.perf_counter() - started  # GX's part not counted
+        # GX's seconds are added when its results are collected (the two overlap)
+        self.timings[suite.table] = time.perf_counter() - started
 
     def _scope(self, suite: TableSuite, partitions: list | None) -> tuple[str, str | None, dict]:
         """(GX's rows, the rows swept in SQL or None, their parameters), as predicates.
