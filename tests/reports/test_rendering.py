@@ -77,3 +77,40 @@ def test_html_message_renders_offline_in_chromium(built, tmp_path, pack):
     if pack == "finance":  # the chart is there and has drawn lines and text, not an empty box
         (cw, _), chart_ink = png_size_and_ink(tmp_path / "trend.png")
         assert cw > 600 and chart_ink > 0.02
+
+
+def test_liability_caps_take_a_line_a_claim_on_landscape_pages(tmp_path):
+    """Nine columns of a claim do not fit a portrait A4: its reason wrapped into five lines a
+    claim (747 claims took 85 pages). The section is laid out landscape, a claim a line."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from pypdf import PdfReader
+
+    from reports import render
+    from reports.build import REASONS
+
+    n = 90
+    caps = [{"claim": f"C{i:08d}", "account": f"A{i:08d}", "model": "moonshot-v1-8k",
+             "cause": "platform_fault", "damage": "indirect", "claimed": Decimal("500.00"),
+             "cap": Decimal("0.03"), "paid before": Decimal("0.00"), "payable": Decimal("0.00"),
+             "reason_words": REASONS["cap_reached"]} for i in range(n)]
+    totals = dict.fromkeys(("new_n", "new_amount", "open_n", "open_amount", "gone_n",
+                            "gone_amount"), 0)
+    page = render.html("legal_report.html.j2", "legal PDF", day=dt.date(2026, 11, 20),
+                       previous=None, totals=totals, by_rule=[], rules=[], gone=[], caps=caps,
+                       clusters=[], clusters_more=0, cluster_accounts=0, topups=[])
+    pdf = tmp_path / "legal.pdf"
+    pdf.write_bytes(render.pdf(page, tmp_path))
+    pages = PdfReader(pdf).pages
+    first = pages[0].mediabox
+    assert first.height > first.width, "the cover is no longer portrait A4"
+    with_claims = [p for p in pages if "C000000" in p.extract_text()]
+    assert with_claims, "no page lists the claims"
+    for p in with_claims:
+        assert p.mediabox.width > p.mediabox.height, "the liability caps are not on a landscape page"
+    assert len(with_claims) <= 4, f"{n} claims take {len(with_claims)} pages"
+    lines = [line for p in with_claims for line in p.extract_text().splitlines()]
+    for c in caps:
+        line = next(x for x in lines if c["claim"] in x)
+        assert "(Zhipu §9.5)" in line, f"{c['claim']}'s reason is not on its line: {line!r}"
