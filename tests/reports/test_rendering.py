@@ -102,15 +102,15 @@ def test_liability_caps_take_a_line_a_claim_on_landscape_pages(tmp_path):
                        clusters=[], clusters_more=0, cluster_accounts=0, topups=[])
     pdf = tmp_path / "legal.pdf"
     pdf.write_bytes(render.pdf(page, tmp_path))
-    pages = PdfReader(pdf).pages
-    first = pages[0].mediabox
+    pages = [(p.mediabox, p.extract_text()) for p in PdfReader(pdf).pages]
+    first = pages[0][0]
     assert first.height > first.width, "the cover is no longer portrait A4"
-    with_claims = [p for p in pages if "C000000" in p.extract_text()]
+    with_claims = [(box, text) for box, text in pages if "C000000" in text]
     assert with_claims, "no page lists the claims"
-    for p in with_claims:
-        assert p.mediabox.width > p.mediabox.height, "the liability caps are not on a landscape page"
+    for box, _ in with_claims:
+        assert box.width > box.height, "the liability caps are not on a landscape page"
     assert len(with_claims) <= 4, f"{n} claims take {len(with_claims)} pages"
-    lines = [line for p in with_claims for line in p.extract_text().splitlines()]
+    lines = [line for _, text in with_claims for line in text.splitlines()]
     for c in caps:
         line = next(x for x in lines if c["claim"] in x)
         assert "(Zhipu §9.5)" in line, f"{c['claim']}'s reason is not on its line: {line!r}"
